@@ -1,0 +1,41 @@
+# Two commands do everything on a fresh clone: `make demo` and `make test` (see README.md).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup demo test lint messages chromium bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP) messages
+
+# Translations are compiled from the committed .po files (GNU gettext's msgfmt).
+messages: $(STAMP)
+	@command -v msgfmt >/dev/null || scripts/apt-install.sh gettext
+	cd dangol && ../$(BIN)/dangol compilemessages -v0
+
+chromium:
+	@command -v chromium >/dev/null || scripts/apt-install.sh chromium
+
+demo: setup
+	$(BIN)/dangol migrate -v1
+	$(BIN)/dangol demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup chromium lint
+	$(BIN)/dangol makemigrations --check --dry-run -v1
+	scripts/test.sh
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,27 @@
+"""Suite-wide pytest configuration: the database run and shared fixtures."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytest_plugins = ["dangol.core.tests.fixtures"]
+
+
+def _vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("DANGOL_REQUIRE_POSTGRES") == "1" and _vendor() != "postgresql":
+        raise pytest.UsageError(
+            "DANGOL_REQUIRE_POSTGRES=1 but DATABASE_URL does not point at PostgreSQL"
+        )
+    if _vendor() != "postgresql":
+        skip = pytest.mark.skip(reason="PostgreSQL-only test; this run is on SQLite")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)

@@ -1,0 +1,3 @@
+from dangol.cli import main
+
+main()

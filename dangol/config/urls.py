@@ -1,0 +1,19 @@
+"""Top-level URL configuration: one include per domain app.
+
+The language comes from the switch (cookie), not a URL prefix, so links stay the same
+in Korean and English.
+"""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("dangol.accounts.urls")),
+    path("customers/", include("dangol.customers.urls")),
+    path("products/", include("dangol.catalog.urls")),
+    path("orders/", include("dangol.sales.urls")),
+    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
+]

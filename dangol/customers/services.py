@@ -1,0 +1,205 @@
+"""Writes to customers. Every caller (UI, admin, API, CLI, imports) goes through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dangol.accounts.roles import Role, user_role
+from dangol.customers import permissions
+from dangol.customers.choices import ConsentChannel, CustomerKind
+from dangol.customers.errors import (
+    ConflictError,
+    CustomerErrorCode,
+    PermissionDeniedError,
+    ValidationError,
+)
+from dangol.customers.models import ConsentEvent, Customer, CustomerGroup
+from dangol.customers.normalize import normalize_email, normalize_phone
+
+_VALIDATED_FIELDS = permissions.EDITABLE_FIELDS
+
+
+def _apply_and_validate(customer: Customer, changes: dict[str, Any]) -> None:
+    """Set ``changes`` on ``customer`` and run the model's field validation."""
+    for field, value in changes.items():
+        if field not in _VALIDATED_FIELDS:
+            raise ValidationError(
+                f"Unknown customer field {field!r}",
+                code=CustomerErrorCode.INVALID,
+                field=field,
+            )
+        if field == "email":
+            value = normalize_email(value)
+        elif field in {"phone", "name", "city", "external_id"} and isinstance(value, str):
+            value = value.strip()
+        if field == "external_id" and value == "":
+            value = None
+        setattr(customer, field, value)
+    customer.phone_digits = normalize_phone(customer.phone)
+    if customer.company_id is not None:
+        if customer.kind != CustomerKind.PERSON:
+            raise ValidationError(
+                "Only a person can be the contact of a company",
+                code=CustomerErrorCode.INVALID_COMPANY,
+                field="company",
+            )
+        if customer.company.kind != CustomerKind.COMPANY or customer.company_id == customer.pk:
+            raise ValidationError(
+                "The company must be a customer of kind company",
+                code=CustomerErrorCode.INVALID_COMPANY,
+                field="company",
+            )
+    try:
+        customer.full_clean(exclude=["owner", "customer_group", "company"], validate_unique=False)
+    except DjangoValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ValidationError(
+            f"{field}: {' '.join(messages)}", code=CustomerErrorCode.INVALID, field=field
+        ) from exc
+    if (
+        customer.external_id
+        and Customer.objects.filter(external_id=customer.external_id)
+        .exclude(pk=customer.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            f"External id {customer.external_id!r} is already used by another customer",
+            code=CustomerErrorCode.DUPLICATE_EXTERNAL_ID,
+            field="external_id",
+        )
+
+
+@transaction.atomic
+def customer_create(*, actor, **fields: Any) -> Customer:
+    """Create a customer from ``fields`` on behalf of ``actor`` and return it.
+
+    A sales user becomes the owner of what they create.
+
+    :param actor: the staff user acting.
+    :param fields: customer fields (``name`` required); consent is set with
+        ``customer_consent_set`` so that it leaves a proof.
+    :raises PermissionDeniedError: the actor's role may not create customers.
+    :raises ValidationError: a field is missing or malformed; nothing is written.
+    """
+    if not permissions.can_create(actor):
+        raise PermissionDeniedError(
+            "You may not create customers", code=CustomerErrorCode.PERMISSION_DENIED
+        )
+    if not str(fields.get("name", "")).strip():
+        raise ValidationError(
+            "A customer needs a name", code=CustomerErrorCode.REQUIRED, field="name"
+        )
+    if user_role(actor) is Role.SALES:
+        fields["owner"] = actor
+    customer = Customer()
+    _apply_and_validate(customer, fields)
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            f"The customer could not be saved: {exc}", code=CustomerErrorCode.INVALID
+        ) from exc
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *, actor, customer: Customer, expected_version: int | None = None, **changes: Any
+) -> Customer:
+    """Change fields of ``customer`` on behalf of ``actor`` and return it.
+
+    :param expected_version: the ``version`` the caller read; if someone else saved in
+        between, ``ConflictError`` tells the second writer instead of losing an update.
+    :raises PermissionDeniedError: the actor may not see the customer or change a field.
+    :raises ValidationError: a value is malformed; nothing is written.
+    """
+    allowed = permissions.editable_fields(actor, customer)
+    denied = sorted(set(changes) - allowed)
+    if denied:
+        raise PermissionDeniedError(
+            f"You may not change: {', '.join(denied)}",
+            code=CustomerErrorCode.FIELD_NOT_EDITABLE,
+            field=denied[0],
+        )
+    if not changes:
+        return customer
+    version = customer.version if expected_version is None else expected_version
+    _apply_and_validate(customer, changes)
+    update_fields = {*changes, "phone_digits"}
+    attnames = (Customer._meta.get_field(name).attname for name in update_fields)
+    values = {attname: getattr(customer, attname) for attname in attnames}
+    updated = Customer.objects.filter(pk=customer.pk, version=version).update(
+        **values, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if updated == 0:
+        raise ConflictError(
+            "This customer was changed by someone else since you opened it; "
+            "reload to see their change",
+            code=CustomerErrorCode.VERSION_CONFLICT,
+        )
+    customer.refresh_from_db()
+    return customer
+
+
+@transaction.atomic
+def customer_consent_set(
+    *,
+    actor,
+    customer: Customer,
+    channel: str,
+    granted: bool,
+    source: str,
+    occurred_at: dt.datetime | None = None,
+) -> ConsentEvent:
+    """Record a grant or withdrawal of marketing consent and make it current.
+
+    :param source: where the customer said so ("web form", "call 2026-11-02", an import).
+    """
+    if actor is not None and not permissions.can_set_consent(actor, customer):
+        raise PermissionDeniedError(
+            "You may not change this customer's consent",
+            code=CustomerErrorCode.PERMISSION_DENIED,
+        )
+    try:
+        channel = ConsentChannel(channel).value
+    except ValueError as exc:
+        raise ValidationError(
+            f"Unknown consent channel {channel!r}", code=CustomerErrorCode.INVALID, field="channel"
+        ) from exc
+    if not source.strip():
+        raise ValidationError(
+            "Say where the consent came from", code=CustomerErrorCode.REQUIRED, field="source"
+        )
+    event = ConsentEvent.objects.create(
+        customer=customer,
+        channel=channel,
+        granted=granted,
+        occurred_at=occurred_at or timezone.now(),
+        source=source.strip()[:100],
+        actor=actor,
+    )
+    Customer.objects.filter(pk=customer.pk).update(
+        **{f"consent_{channel}": granted}, version=F("version") + 1, updated_at=timezone.now()
+    )
+    customer.refresh_from_db()
+    return event
+
+
+@transaction.atomic
+def customer_group_create(*, code: str, name: str, name_ko: str = "") -> CustomerGroup:
+    """Create a customer group (the list is configurable)."""
+    group = CustomerGroup(code=code, name=name, name_ko=name_ko)
+    try:
+        group.full_clean()
+    except DjangoValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ValidationError(f"{field}: {' '.join(messages)}", field=field) from exc
+    group.save()
+    return group

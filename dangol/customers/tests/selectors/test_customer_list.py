@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import pytest
+
+from dangol.customers.selectors import CustomerFilters, customer_list
+from dangol.customers.tests.factories import CustomerFactory, CustomerGroupFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people():
+    wholesale = CustomerGroupFactory(code="wholesale", name="Wholesale")
+    return [
+        CustomerFactory(
+            name="김민준",
+            email="minjun@example.kr",
+            phone="010-1111-2222",
+            external_id="ERP-001",
+            region="busan",
+        ),
+        CustomerFactory(
+            name="이서연",
+            email="seoyeon@example.kr",
+            phone="010-3333-4444",
+            external_id="ERP-002",
+            customer_group=wholesale,
+        ),
+        CustomerFactory(
+            name="John Kimball",
+            email="john@example.com",
+            phone="+1 212 555 0100",
+            external_id="US-7",
+        ),
+        CustomerFactory(
+            name="Acme Trading",
+            kind="company",
+            email="sales@acme.test",
+            phone="02-555-0000",
+            external_id="ERP-003",
+        ),
+    ]
+
+
+def names(page):
+    return [c.name for c in page.items]
+
+
+def test_list_is_newest_first(admin_user, people):
+    assert names(customer_list(user=admin_user)) == [
+        "Acme Trading",
+        "John Kimball",
+        "이서연",
+        "김민준",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("kimb", ["John Kimball"]),  # substring, case-insensitive
+        ("IMBAL", ["John Kimball"]),
+        ("민준", []),  # two characters match only the start of the name
+        ("김민", ["김민준"]),
+        ("Ac", ["Acme Trading"]),  # short: start of the name, any case
+        ("rading", ["Acme Trading"]),
+        ("SEOYEON@example.kr", ["이서연"]),  # email, case-insensitive
+        ("seoyeon@", ["이서연"]),
+        ("010-3333", ["이서연"]),  # phone prefix in any format
+        ("01011112222", ["김민준"]),
+        ("ERP-00", ["Acme Trading", "이서연", "김민준"]),  # external id prefix
+        ("nobody-matches", []),
+    ],
+)
+def test_search(admin_user, people, query, expected):
+    assert names(customer_list(user=admin_user, query=query)) == expected
+
+
+def test_search_treats_fts_syntax_as_text(admin_user, people):
+    assert names(customer_list(user=admin_user, query='" OR name:*')) == []
+    assert names(customer_list(user=admin_user, query="a AND b NOT c")) == []
+
+
+def test_filters(admin_user, people):
+    assert names(customer_list(user=admin_user, filters=CustomerFilters(region="busan"))) == [
+        "김민준"
+    ]
+    assert names(
+        customer_list(user=admin_user, filters=CustomerFilters(customer_group="wholesale"))
+    ) == ["이서연"]
+    assert names(customer_list(user=admin_user, filters=CustomerFilters(kind="company"))) == [
+        "Acme Trading"
+    ]
+
+
+def test_keyset_pages_forward_and_back(admin_user):
+    made = [CustomerFactory(name=f"P{i:02d}") for i in range(7)]
+    first = customer_list(user=admin_user, size=3)
+    assert names(first) == ["P06", "P05", "P04"] and first.prev_cursor is None
+    second = customer_list(user=admin_user, size=3, after=first.next_cursor)
+    assert names(second) == ["P03", "P02", "P01"]
+    last = customer_list(user=admin_user, size=3, after=second.next_cursor)
+    assert names(last) == ["P00"] and last.next_cursor is None
+    back = customer_list(user=admin_user, size=3, before=second.prev_cursor)
+    assert names(back) == ["P06", "P05", "P04"] and back.prev_cursor is None
+    assert len(made) == 7
+
+
+def test_search_pages_keep_order(admin_user):
+    for i in range(5):
+        CustomerFactory(name=f"Park {i}")
+    CustomerFactory(name="Other")
+    first = customer_list(user=admin_user, query="Park", size=2)
+    assert names(first) == ["Park 4", "Park 3"]
+    second = customer_list(user=admin_user, query="Park", size=2, after=first.next_cursor)
+    assert names(second) == ["Park 2", "Park 1"]
+    back = customer_list(user=admin_user, query="Park", size=2, before=second.prev_cursor)
+    assert names(back) == ["Park 4", "Park 3"]
