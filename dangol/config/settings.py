@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "dangol.catalog",
     "dangol.sales",
     "dangol.touchpoints",
+    "dangol.analytics",
+    "dangol.marketing",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +110,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
+# Serve static files straight from the apps (no collectstatic step for the demo).
+WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DANGOL_SECURE_COOKIES", default=False)
