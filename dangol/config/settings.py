@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "dangol.touchpoints",
     "dangol.analytics",
     "dangol.marketing",
+    "dangol.integration",
 ]
 
 MIDDLEWARE = [
