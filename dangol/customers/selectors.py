@@ -195,3 +195,44 @@ def customer_contacts(*, user, company: Customer) -> list[Customer]:
 def customer_group_list() -> list[CustomerGroup]:
     """Return every customer group, by name."""
     return list(CustomerGroup.objects.order_by("name"))
+
+
+# Read helpers of the list filters and the 360 page.
+
+
+def customer_owner_choices(*, user) -> list:
+    """Return the staff users ``user`` may filter the customer list by, by username.
+
+    Roles seeing every customer choose among all active staff; a manager among their
+    team and themselves; a sales representative only themselves.
+    """
+    from django.contrib.auth import get_user_model
+
+    from dangol.accounts.roles import Role, user_role
+
+    users = get_user_model().objects.filter(is_active=True)
+    role = user_role(user)
+    if role in permissions.ROLES_SEEING_ALL:
+        pass
+    elif role is Role.MANAGER and user.team_id is not None:
+        users = users.filter(Q(team_id=user.team_id) | Q(pk=user.pk))
+    elif role in (Role.MANAGER, Role.SALES):
+        users = users.filter(pk=user.pk)
+    else:
+        users = users.none()
+    return list(users.order_by("username")[:500])
+
+
+def customer_consent_latest(*, customer: Customer) -> dict[str, ConsentEvent | None]:
+    """Return the latest grant or withdrawal per consent channel (``None`` if never)."""
+    from dangol.customers.choices import ConsentChannel
+
+    latest: dict[str, ConsentEvent | None] = {}
+    for channel in ConsentChannel.values:
+        latest[channel] = (
+            ConsentEvent.objects.filter(customer=customer, channel=channel)
+            .select_related("actor")
+            .order_by("-occurred_at", "-id")
+            .first()
+        )
+    return latest
