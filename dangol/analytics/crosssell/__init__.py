@@ -1,0 +1,1 @@
+"""Cross-sell analytics: association rules mined from baskets."""
