@@ -1,0 +1,48 @@
+"""Reads of accounts: API tokens."""
+
+from __future__ import annotations
+
+from dangol.accounts.errors import NotFoundError
+from dangol.accounts.models import ApiToken, User
+from dangol.accounts.services import api_token_hash
+
+# secrets.token_urlsafe(32) gives 43 characters; anything far longer is not a token and
+# is not worth hashing.
+MAX_TOKEN_LENGTH = 200
+
+
+def api_token_authenticate(*, plaintext: str) -> ApiToken | None:
+    """Return the active token whose text is ``plaintext`` (with its user), else ``None``.
+
+    The lookup is by hash on a unique index, so comparing is not timing-sensitive: an
+    attacker never sees the stored hashes to aim at.
+    """
+    if not plaintext or len(plaintext) > MAX_TOKEN_LENGTH:
+        return None
+    return (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=api_token_hash(plaintext), revoked_at__isnull=True)
+        .first()
+    )
+
+
+def api_token_list(*, user: User, include_revoked: bool = False) -> list[ApiToken]:
+    """Return the tokens of ``user``, newest first."""
+    queryset = ApiToken.objects.filter(user=user)
+    if not include_revoked:
+        queryset = queryset.filter(revoked_at__isnull=True)
+    return list(queryset.order_by("-created_at", "-id"))
+
+
+def api_token_get(*, user: User | None, pk: int) -> ApiToken:
+    """Return token ``pk`` of ``user`` (any user's when ``user`` is ``None``).
+
+    :raises NotFoundError: no such token, or it belongs to someone else.
+    """
+    queryset = ApiToken.objects.select_related("user").filter(pk=pk)
+    if user is not None:
+        queryset = queryset.filter(user=user)
+    token = queryset.first()
+    if token is None:
+        raise NotFoundError("No such API token")
+    return token
