@@ -1,0 +1,60 @@
+"""Reads of the product catalogue: the product list with search, one product, categories."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from dangol.catalog.models import Category, Product
+from dangol.core.errors import NotFoundError
+from dangol.core.pagination import Page, keyset_page_by_id
+
+MAX_QUERY_LENGTH = 100
+
+
+def product_list(
+    *,
+    query: str = "",
+    category_id: int | None = None,
+    active_only: bool = False,
+    after: int | None = None,
+    before: int | None = None,
+    size: int = 25,
+) -> Page:
+    """Return a page of products, newest first.
+
+    :param query: part of the name (any case) or the start of the SKU.
+    :param category_id: keep products of this category and of its sub-categories.
+    :param after: the last id of the page before (next page); ``before`` goes back.
+    """
+    queryset = Product.objects.all()
+    query = (query or "").strip()[:MAX_QUERY_LENGTH]
+    if query:
+        queryset = queryset.filter(Q(name__icontains=query) | Q(sku__istartswith=query))
+    if category_id is not None:
+        category = Category.objects.filter(pk=category_id).only("path").first()
+        if category is None:
+            queryset = queryset.none()
+        else:
+            # The path prefix takes the whole sub-tree in one indexed lookup.
+            queryset = queryset.filter(
+                Q(category_id=category_id) | Q(category__path__startswith=category.path + " > ")
+            )
+    if active_only:
+        queryset = queryset.filter(active=True)
+    page = keyset_page_by_id(
+        queryset.select_related("category"), size=size, after=after, before=before
+    )
+    return page
+
+
+def product_get(*, pk: int) -> Product:
+    """Return the product ``pk`` with its category, or raise ``NotFoundError``."""
+    product = Product.objects.select_related("category").filter(pk=pk).first()
+    if product is None:
+        raise NotFoundError("No such product")
+    return product
+
+
+def category_list() -> list[Category]:
+    """Return every category in tree order (by path)."""
+    return list(Category.objects.order_by("path"))

@@ -1,0 +1,28 @@
+"""Reads of the touchpoint log: a customer's timeline."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+
+from dangol.touchpoints.models import Interaction
+
+DEFAULT_TIMELINE_LIMIT = 50
+
+
+def customer_timeline(*, customer, limit: int = DEFAULT_TIMELINE_LIMIT) -> list[Interaction]:
+    """Return the latest ``limit`` interactions with ``customer``, newest first.
+
+    Each item gets ``related_order_id`` (the order it concerns, else ``None``) so the
+    page can link to the order without loading it. The caller has already checked that
+    the customer is visible.
+    """
+    items = list(
+        Interaction.objects.filter(customer=customer)
+        .select_related("user")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+    order_type = ContentType.objects.get_by_natural_key("sales", "order")
+    for item in items:
+        concerns_order = item.subject_type_id == order_type.pk and item.subject_id
+        item.related_order_id = item.subject_id if concerns_order else None
+    return items
