@@ -1,2 +1,8 @@
+from django.urls import path
+
+from dangol.catalog import views
+
 app_name = "catalog"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.product_list_view, name="product_list"),
+]

@@ -1,11 +1,17 @@
-"""Template context shared by every page: the navigation and the user's role."""
+"""Template context shared by every page: the navigation, the user's role, the currency."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from dangol.accounts.roles import ROLE_LABELS, user_role
 
+# (key, label, URL name); the key is the URL namespace that marks the entry as current.
 NAVIGATION = [
     ("customers", _("Customers"), "customers:list"),
     ("catalog", _("Products"), "catalog:product_list"),
@@ -13,11 +19,31 @@ NAVIGATION = [
 ]
 
 
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url: str
+    active: bool
+
+
 def navigation(request) -> dict:
-    """Return the navigation entries and the current user's role for the layout."""
-    role = user_role(getattr(request, "user", None))
+    """Return the navigation entries, the user's role and the currency for the layout."""
+    user = getattr(request, "user", None)
+    role = user_role(user)
+    match = getattr(request, "resolver_match", None)
+    current = match.namespace if match is not None else ""
+    nav_items = (
+        [
+            NavItem(key=key, label=label, url=reverse(url_name), active=key == current)
+            for key, label, url_name in NAVIGATION
+        ]
+        if user is not None and user.is_authenticated
+        else []
+    )
     return {
-        "nav_items": NAVIGATION,
+        "nav_items": nav_items,
         "user_role": role,
         "user_role_label": ROLE_LABELS.get(role, "") if role else "",
+        "currency": settings.DANGOL_CURRENCY,
     }

@@ -1,2 +1,9 @@
+from django.urls import path
+
+from dangol.customers import views
+
 app_name = "customers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.customer_list_view, name="list"),
+    path("<int:pk>/", views.customer_detail_view, name="detail"),
+]

@@ -1,0 +1,149 @@
+"""Customer pages: the searchable list and the customer 360 page.
+
+Views only read and validate the query string, call the selectors and render.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from dangol.core.errors import NotFoundError
+from dangol.core.pagination import parse_cursor
+from dangol.customers import selectors
+from dangol.customers.choices import (
+    ConsentChannel,
+    CustomerKind,
+    LifecycleStatus,
+    Region,
+    ValueTier,
+)
+from dangol.sales import selectors as sales_selectors
+from dangol.touchpoints import selectors as touchpoint_selectors
+
+ANY = ("", _("All"))
+
+
+def _known(choices) -> list[tuple[str, str]]:
+    """Return ``choices`` without the blank "unknown" value, after an "All" entry."""
+    return [ANY, *[(value, label) for value, label in choices if value]]
+
+
+class CustomerFilterForm(forms.Form):
+    """The search box and the list filters; an invalid value is reported and ignored."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, strip=True)
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    group = forms.ChoiceField(label=_("Customer group"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
+    tier = forms.ChoiceField(label=_("Value tier"), required=False)
+
+    def __init__(self, data, *, groups, owners) -> None:
+        super().__init__(data)
+        self.fields["kind"].choices = _known(CustomerKind.choices)
+        self.fields["group"].choices = [
+            ANY,
+            *[(g.code, g.name_ko or g.name) if _korean() else (g.code, g.name) for g in groups],
+        ]
+        self.fields["region"].choices = _known(Region.choices)
+        self.fields["status"].choices = _known(LifecycleStatus.choices)
+        self.fields["owner"].choices = [ANY, *[(str(u.pk), str(u)) for u in owners]]
+        self.fields["tier"].choices = _known(ValueTier.choices)
+
+    def filters(self) -> tuple[str, selectors.CustomerFilters]:
+        """Return the search text and the filters, leaving out every invalid value."""
+        self.is_valid()
+        data = {name: self.cleaned_data.get(name) for name in self.fields}
+        for name in self.errors:
+            data[name] = None
+        return (data["q"] or ""), selectors.CustomerFilters(
+            kind=data["kind"] or "",
+            customer_group=data["group"] or "",
+            region=data["region"] or "",
+            status=data["status"] or "",
+            owner=data["owner"],
+            value_tier=data["tier"] or "",
+        )
+
+
+def _korean() -> bool:
+    return (get_language() or "").startswith("ko")
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    """Return whether to answer with the results partial (htmx swap, not history restore)."""
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and "HX-Boosted" not in headers
+        and "HX-History-Restore-Request" not in headers
+    )
+
+
+@login_required
+@require_GET
+def customer_list_view(request: HttpRequest) -> HttpResponse:
+    """Render the customer list; an htmx request gets only the results table."""
+    form = CustomerFilterForm(
+        request.GET,
+        groups=selectors.customer_group_list(),
+        owners=selectors.customer_owner_choices(user=request.user),
+    )
+    query, filters = form.filters()
+    page = selectors.customer_list(
+        user=request.user,
+        query=query,
+        filters=filters,
+        after=parse_cursor(request.GET.get("after")),
+        before=parse_cursor(request.GET.get("before")),
+        size=settings.DANGOL_PAGE_SIZE,
+    )
+    context = {"form": form, "page": page, "query": query, "active_nav": "customers"}
+    template = "customers/_results.html" if _is_htmx(request) else "customers/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_GET
+def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Render the customer 360 page: profile, consent, scores, orders and timeline."""
+    try:
+        customer = selectors.customer_get(user=request.user, pk=pk)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    latest_consent = selectors.customer_consent_latest(customer=customer)
+    consents = [
+        {
+            "channel": label,
+            "granted": customer.consent_for(value),
+            "event": latest_consent[value],
+        }
+        for value, label in ConsentChannel.choices
+    ]
+    context = {
+        "customer": customer,
+        "company": customer.company,
+        "contacts": (
+            selectors.customer_contacts(user=request.user, company=customer)
+            if customer.kind == CustomerKind.COMPANY
+            else []
+        ),
+        "consents": consents,
+        "score": selectors.customer_score(customer=customer),
+        "orders": sales_selectors.order_list_for_customer(customer=customer),
+        "order_count": sales_selectors.order_count_for_customer(customer=customer),
+        "timeline": touchpoint_selectors.customer_timeline(customer=customer),
+        "active_nav": "customers",
+    }
+    return render(request, "customers/detail.html", context)
