@@ -19,6 +19,13 @@ pytestmark = pytest.mark.django_db
 LIST_URL = reverse("customers:list")
 
 
+@pytest.fixture(autouse=True)
+def _english_and_fast_passwords(settings):
+    """Render in English (assertions read English labels); hash test passwords cheaply."""
+    settings.LANGUAGE_CODE = "en"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _names(response) -> list[str]:
     return [c.name for c in response.context["page"].items]
 
