@@ -7,6 +7,7 @@ Per-row ORM saves cost two orders of magnitude more (../shared/notes); every bul
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from django.db import connection
 
@@ -53,3 +54,110 @@ def reset_sequence(*, table: str, column: str = "id") -> None:
             f"COALESCE((SELECT MAX({qn(column)}) FROM {qn(table)}), 0) + 1, false)",
             [table, column],
         )
+
+
+_TEMP_TYPES = {
+    "postgresql": {
+        "text": "text",
+        "int": "bigint",
+        "bool": "boolean",
+        "date": "date",
+        "datetime": "timestamptz",
+        "decimal": "numeric(14, 2)",
+    },
+    # The declared types give SQLite columns the same affinity as Django's tables, so that
+    # "does this row differ" compares like with like (12.50 as a number, not as text).
+    "sqlite": {
+        "text": "text",
+        "int": "integer",
+        "bool": "bool",
+        "date": "date",
+        "datetime": "datetime",
+        "decimal": "decimal",
+    },
+}
+
+
+def temp_table_create(*, name: str, columns: Sequence[tuple[str, str]]) -> None:
+    """Create an empty temporary table ``name`` with ``(column, kind)`` columns.
+
+    ``kind`` is one of text, int, bool, date, datetime, decimal. A table of the same name
+    left by an earlier call in this session is replaced. Call inside a transaction; on
+    PostgreSQL the table is dropped at commit.
+    """
+    qn = connection.ops.quote_name
+    types = _TEMP_TYPES[connection.vendor]
+    body = ", ".join(f"{qn(col)} {types[kind]}" for col, kind in columns)
+    suffix = " ON COMMIT DROP" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {qn(name)}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {qn(name)} ({body}){suffix}")
+
+
+def temp_table_drop(*, name: str) -> None:
+    """Drop the temporary table ``name`` if it exists."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(name)}")
+
+
+def sql_distinct(left: str, right: str) -> str:
+    """Return SQL true when ``left`` and ``right`` differ, NULL counting as a value."""
+    op = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    return f"{left} {op} {right}"
+
+
+def sql_datetime(value) -> str:
+    """Return an aware datetime as the text Django stores for it on this database."""
+    import datetime as dt
+
+    if connection.vendor == "postgresql":
+        return value.isoformat()
+    return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+
+
+def frame_rows(frame, columns: Sequence[tuple[str, str]]) -> Iterable[tuple]:
+    """Yield the rows of a pandas ``frame`` as tuples of plain Python values.
+
+    ``columns`` are ``(column, kind)`` as for ``temp_table_create``: text and decimal
+    (as a string such as "12.50") pass through, int and bool become Python numbers,
+    date is "YYYY-MM-DD" text and datetime an aware pandas column written as Django
+    stores it. Missing values (NaN, NaT, None) become NULL. Converting whole columns
+    first keeps the per-row cost to one ``zip``.
+    """
+    import pandas as pd
+
+    lists = []
+    for name, kind in columns:
+        series = frame[name]
+        if kind == "datetime":
+            utc = series.dt.tz_convert("UTC")
+            if connection.vendor == "postgresql":
+                text = utc.dt.strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+            else:
+                text = utc.dt.strftime("%Y-%m-%d %H:%M:%S")
+                micro = utc.dt.microsecond != 0
+                if micro.any():
+                    text = text.where(~micro, utc.dt.strftime("%Y-%m-%d %H:%M:%S.%f"))
+            values = text.where(series.notna(), None).tolist()
+        elif kind == "bool":
+            values = series.astype(bool).tolist()
+        elif kind == "int":
+            values = series.astype("Int64").astype(object).where(series.notna(), None).tolist()
+        else:
+            values = series.astype(object).where(pd.notna(series), None).tolist()
+        lists.append(values)
+    return zip(*lists, strict=True)
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What a bulk upsert did, counted in rows of its input."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated + self.unchanged

@@ -1,0 +1,278 @@
+"""Export customers, products and orders as CSV, XLSX or vCard, in the import's columns.
+
+Every export uses the canonical import columns, so that exporting and importing again
+gives back identical data (and changes nothing). CSV starts with a UTF-8 byte-order mark
+so that Excel opens Korean text correctly. Customer exports honour the list filters and
+the visibility rule of the user asking.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from dangol.catalog.models import Product
+from dangol.customers.models import Customer
+from dangol.customers.permissions import restrict_visible
+from dangol.customers.selectors import CustomerFilters
+from dangol.integration.errors import ImportFileError, IntegrationErrorCode
+from dangol.integration.validate import CUSTOMER_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS
+from dangol.sales.models import OrderLine
+
+EXPORT_FORMATS = ("csv", "xlsx", "vcard")
+CHUNK = 5_000
+
+CUSTOMER_FIELDS = [c.name for c in CUSTOMER_COLUMNS]
+PRODUCT_FIELDS = [c.name for c in PRODUCT_COLUMNS]
+ORDER_FIELDS = [c.name for c in ORDER_COLUMNS]
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+# --- row sources ---------------------------------------------------------------------------
+
+
+def customer_queryset(*, user=None, filters: CustomerFilters | None = None) -> QuerySet:
+    """Return the customers to export: those ``user`` may see (all for ``None``), filtered."""
+    queryset = Customer.objects.all()
+    if user is not None:
+        queryset = restrict_visible(queryset, user)
+    if filters is not None:
+        queryset = filters.apply(queryset)
+    return queryset.order_by("id")
+
+
+def customer_rows(queryset: QuerySet) -> Iterator[list]:
+    """Yield customers as lists of values in ``CUSTOMER_FIELDS`` order."""
+    fields = [f if f != "customer_group" else "customer_group__code" for f in CUSTOMER_FIELDS]
+    for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK):
+        yield list(row)
+
+
+def product_rows() -> Iterator[list]:
+    """Yield products in ``PRODUCT_FIELDS`` order."""
+    fields = ["sku", "name", "category__path", "unit_price", "unit_cost", "active"]
+    for row in Product.objects.order_by("id").values_list(*fields).iterator(chunk_size=CHUNK):
+        yield list(row)
+
+
+def order_rows(*, user=None, filters: CustomerFilters | None = None) -> Iterator[list]:
+    """Yield order lines in ``ORDER_FIELDS`` order (orders of the customers exported)."""
+    lines = OrderLine.objects.all()
+    if user is not None or filters is not None:
+        lines = lines.filter(order__customer__in=customer_queryset(user=user, filters=filters))
+    fields = [
+        "order__number",
+        "order__customer__external_id",
+        "order__ordered_at",
+        "product__sku",
+        "quantity",
+        "unit_price",
+        "discount",
+        "order__channel",
+        "order__status",
+    ]
+    zone = timezone.get_default_timezone()  # local time with its offset: exact and readable
+    for row in lines.order_by("order_id", "id").values_list(*fields).iterator(chunk_size=CHUNK):
+        row = list(row)
+        row[2] = row[2].astimezone(zone).isoformat()
+        yield row
+
+
+# --- writers -------------------------------------------------------------------------------
+
+
+def write_csv(out: BinaryIO, header: list[str], rows: Iterable[list]) -> int:
+    """Write UTF-8 CSV with a byte-order mark; return the number of rows."""
+    out.write("\ufeff".encode())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow([_text(v) for v in row])
+        count += 1
+        if count % CHUNK == 0:
+            out.write(buffer.getvalue().encode())
+            buffer.seek(0)
+            buffer.truncate()
+    out.write(buffer.getvalue().encode())
+    return count
+
+
+def write_xlsx(out: BinaryIO, header: list[str], rows: Iterable[list], *, sheet: str) -> int:
+    """Write an Excel workbook in openpyxl's streaming (write-only) mode."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet)
+    ws.append(header)
+    count = 0
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                if value.startswith("="):
+                    # Text, not a formula: a name like "=SUM(...)" must not run in Excel.
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.data_type = "s"
+                    value = cell
+            elif isinstance(value, bool):
+                value = "true" if value else "false"
+            cells.append(value if value is not None else "")
+        ws.append(cells)
+        count += 1
+    book.save(out)
+    return count
+
+
+def _vcard_escape(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\")
+        .replace(",", "\\,")
+        .replace(";", "\\;")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
+
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets without splitting a UTF-8 character."""
+    out, current, size = [], [], 0
+    for ch in line:
+        n = len(ch.encode())
+        if size + n > 75:
+            out.append("".join(current))
+            current, size = [" "], 1
+        current.append(ch)
+        size += n
+    out.append("".join(current))
+    return "\r\n".join(out)
+
+
+_GENDER_CODES = {"female": "F", "male": "M", "other": "O"}
+
+
+def vcard_lines(record: dict, *, version: str) -> list[str]:
+    """Return the content lines of one customer's vCard (3.0 or 4.0)."""
+    esc = _vcard_escape
+    lines = ["BEGIN:VCARD", f"VERSION:{version}"]
+    if record["external_id"]:
+        lines.append(f"UID:{esc(record['external_id'])}")
+    lines.append(f"FN:{esc(record['name'])}")
+    lines.append(f"N:{esc(record['name'])};;;;")
+    if record["kind"] == "company":
+        lines.append(f"ORG:{esc(record['name'])}")
+        if version == "4.0":
+            lines.append("KIND:org")
+    if record["email"]:
+        kind = "work" if version == "4.0" else "INTERNET"
+        lines.append(f"EMAIL;TYPE={kind}:{esc(record['email'])}")
+    if record["phone"]:
+        kind = "cell" if version == "4.0" else "CELL"
+        lines.append(f"TEL;TYPE={kind}:{esc(record['phone'])}")
+    if record["birth_date"]:
+        bday = record["birth_date"]
+        lines.append(f"BDAY:{bday.strftime('%Y%m%d') if version == '4.0' else bday.isoformat()}")
+    gender = _GENDER_CODES.get(record["gender"], "")
+    if gender and version == "4.0":
+        lines.append(f"GENDER:{gender}")
+    elif gender:
+        lines.append(f"X-DANGOL-GENDER:{record['gender']}")
+    if record["city"] or record["region"]:
+        lines.append(f"ADR:;;;{esc(record['city'])};{esc(record['region'])};;")
+    from dangol.integration.readers import VCARD_EXTENSIONS
+
+    for prop, column in VCARD_EXTENSIONS.items():
+        value = record[column]
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        lines.append(f"{prop}:{esc(value or '')}")
+    lines.append("END:VCARD")
+    return [_fold(line) for line in lines]
+
+
+def write_vcard(out: BinaryIO, rows: Iterable[list], *, version: str = "3.0") -> int:
+    """Write customers as vCards (UTF-8, CRLF line ends, folded at 75 octets)."""
+    if version not in ("3.0", "4.0"):
+        raise ImportFileError(
+            f"vCard version must be 3.0 or 4.0, not {version!r}",
+            code=IntegrationErrorCode.UNKNOWN_FORMAT,
+        )
+    count = 0
+    for row in rows:
+        record = dict(zip(CUSTOMER_FIELDS, row, strict=True))
+        out.write(("\r\n".join(vcard_lines(record, version=version)) + "\r\n").encode())
+        count += 1
+    return count
+
+
+# --- entry points ----------------------------------------------------------------------------
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
+    if fmt not in allowed:
+        raise ImportFileError(
+            f"Cannot export this as {fmt!r}; use one of {', '.join(allowed)}",
+            code=IntegrationErrorCode.UNKNOWN_FORMAT,
+        )
+
+
+def export_customers(
+    *,
+    out: BinaryIO,
+    fmt: str = "csv",
+    user=None,
+    filters: CustomerFilters | None = None,
+    vcard_version: str = "3.0",
+) -> int:
+    """Write the customers ``user`` may see (narrowed by ``filters``) to ``out``.
+
+    :returns: the number of customers written.
+    """
+    _check_format(fmt, EXPORT_FORMATS)
+    rows = customer_rows(customer_queryset(user=user, filters=filters))
+    if fmt == "vcard":
+        return write_vcard(out, rows, version=vcard_version)
+    if fmt == "xlsx":
+        return write_xlsx(out, CUSTOMER_FIELDS, rows, sheet="customers")
+    return write_csv(out, CUSTOMER_FIELDS, rows)
+
+
+def export_products(*, out: BinaryIO, fmt: str = "csv") -> int:
+    """Write every product to ``out``; return how many."""
+    _check_format(fmt, ("csv", "xlsx"))
+    if fmt == "xlsx":
+        return write_xlsx(out, PRODUCT_FIELDS, product_rows(), sheet="products")
+    return write_csv(out, PRODUCT_FIELDS, product_rows())
+
+
+def export_orders(
+    *, out: BinaryIO, fmt: str = "csv", user=None, filters: CustomerFilters | None = None
+) -> int:
+    """Write order lines (of the customers ``user`` may see and ``filters`` keep) to ``out``.
+
+    :returns: the number of order lines written.
+    """
+    _check_format(fmt, ("csv", "xlsx"))
+    rows = order_rows(user=user, filters=filters)
+    if fmt == "xlsx":
+        return write_xlsx(out, ORDER_FIELDS, rows, sheet="orders")
+    return write_csv(out, ORDER_FIELDS, rows)

@@ -1,0 +1,80 @@
+"""``dangol export customers|products|orders``: CSV (UTF-8 with BOM), XLSX or vCard."""
+
+from __future__ import annotations
+
+import sys
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from dangol.customers.selectors import CustomerFilters
+from dangol.integration.errors import DangolError
+from dangol.integration.exporters import (
+    EXPORT_FORMATS,
+    export_customers,
+    export_orders,
+    export_products,
+)
+
+
+class Command(BaseCommand):
+    help = "Export customers, products or orders in the import's columns."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=("customers", "products", "orders"))
+        parser.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
+        parser.add_argument("--out", help="file to write (default: standard output)")
+        parser.add_argument("--vcard-version", choices=("3.0", "4.0"), default="3.0")
+        parser.add_argument("--user", help="export only what this username may see")
+        parser.add_argument("--customer-kind", dest="customer_kind", default="")
+        parser.add_argument("--group", default="", help="customer group code")
+        parser.add_argument("--region", default="")
+        parser.add_argument("--status", default="")
+        parser.add_argument("--owner", default="", help="owner's username")
+        parser.add_argument("--tier", default="", help="value tier")
+
+    def handle(self, *args, **options):
+        users = get_user_model().objects
+        user = None
+        if options["user"]:
+            user = users.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"No user {options['user']!r}")
+        owner = None
+        if options["owner"]:
+            owner = users.filter(username=options["owner"]).values_list("id", flat=True).first()
+            if owner is None:
+                raise CommandError(f"No user {options['owner']!r}")
+        filters = CustomerFilters(
+            kind=options["customer_kind"],
+            customer_group=options["group"],
+            region=options["region"],
+            status=options["status"],
+            owner=owner,
+            value_tier=options["tier"],
+        )
+        kind, fmt = options["kind"], options["format"]
+        if fmt == "xlsx" and not options["out"]:
+            raise CommandError("An .xlsx export needs --out FILE")
+        out = open(options["out"], "wb") if options["out"] else sys.stdout.buffer  # noqa: SIM115
+        try:
+            if kind == "customers":
+                count = export_customers(
+                    out=out,
+                    fmt=fmt,
+                    user=user,
+                    filters=filters,
+                    vcard_version=options["vcard_version"],
+                )
+            elif kind == "products":
+                count = export_products(out=out, fmt=fmt)
+            else:
+                count = export_orders(out=out, fmt=fmt, user=user, filters=filters)
+        except DangolError as exc:
+            raise CommandError(exc.message) from exc
+        finally:
+            if options["out"]:
+                out.close()
+            else:
+                out.flush()
+        self.stderr.write(f"{count} {kind} rows exported")

@@ -1,0 +1,240 @@
+"""Bulk writes of orders and their lines: the upsert behind order imports.
+
+An order is identified by its number. Re-importing an order with the same header and the
+same lines (as a multiset: order of lines does not matter) changes nothing; different
+lines replace the order's lines as a whole, so an order is never half old, half new.
+Orders and lines are staged in temporary tables and merged with set-based SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+from django.db import connection, transaction
+from django.utils import timezone
+
+from dangol.core.bulk import (
+    UpsertResult,
+    bulk_insert,
+    frame_rows,
+    sql_datetime,
+    sql_distinct,
+    temp_table_create,
+    temp_table_drop,
+)
+from dangol.sales.choices import OrderStatus
+from dangol.sales.models import Order, OrderLine
+
+_ORDERS = "tmp_order_upsert"
+_LINES = "tmp_orderline_upsert"
+_CHANGED = "tmp_order_lines_changed"
+ORDER_COLUMNS: list[tuple[str, str]] = [
+    ("seq", "int"),
+    ("number", "text"),
+    ("customer_id", "int"),
+    ("ordered_at", "datetime"),
+    ("channel", "text"),
+    ("status", "text"),
+]
+LINE_COLUMNS: list[tuple[str, str]] = [
+    ("seq", "int"),
+    ("order_seq", "int"),
+    ("product_id", "int"),
+    ("quantity", "int"),
+    ("unit_price", "decimal"),
+    ("discount", "decimal"),
+]
+HEADER_FIELDS = ["customer_id", "ordered_at", "channel", "status"]
+LINE_FIELDS = ["product_id", "quantity", "unit_price", "discount"]
+
+
+def _orders_and_lines(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split order lines into one header row per order and the lines pointing at it."""
+    numbers = table["order_number"].astype(str).str.strip()
+    codes, uniques = pd.factorize(numbers)  # order of first appearance
+    first = ~pd.Series(codes).duplicated().to_numpy()
+    orders = pd.DataFrame(
+        {
+            "seq": np.arange(len(uniques)),
+            "number": uniques,
+            "customer_id": table["customer_id"].to_numpy()[first],
+            "ordered_at": table["ordered_at"].iloc[np.flatnonzero(first)].reset_index(drop=True),
+            "channel": table["channel"].to_numpy()[first],
+            "status": (
+                table["status"].to_numpy()[first]
+                if "status" in table
+                else OrderStatus.COMPLETED.value
+            ),
+        }
+    )
+    lines = pd.DataFrame(
+        {
+            "seq": np.arange(len(table)),
+            "order_seq": codes,
+            "product_id": table["product_id"].to_numpy(),
+            "quantity": table["quantity"].to_numpy(),
+            "unit_price": table["unit_price"].to_numpy(),
+            "discount": table["discount"].to_numpy() if "discount" in table else "0",
+        }
+    )
+    return orders, lines
+
+
+def _stage(name: str, columns, frame: pd.DataFrame, progress) -> None:
+    temp_table_create(name=name, columns=columns)
+    step = 100_000
+    for start in range(0, len(frame), step):
+        chunk = frame.iloc[start : start + step]
+        bulk_insert(table=name, columns=[n for n, _ in columns], rows=frame_rows(chunk, columns))
+        if progress is not None:
+            progress(len(chunk))
+
+
+@transaction.atomic
+def order_bulk_upsert(
+    *, table: pd.DataFrame, progress: Callable[[int], None] | None = None
+) -> UpsertResult:
+    """Insert or update orders (by number) and their lines from validated order lines.
+
+    :param table: one row per order line: ``order_number``, ``customer_id``,
+        ``ordered_at`` (aware), ``channel``, optional ``status`` (default completed),
+        ``product_id``, ``quantity``, ``unit_price`` and ``discount`` (decimal strings).
+        The header fields must agree across the lines of one order.
+    :param progress: called with the number of lines staged so far.
+    :returns: orders inserted, updated (header or lines differ) and unchanged;
+        ``extra["lines_written"]`` the lines inserted.
+    """
+    if len(table) == 0:
+        return UpsertResult()
+    orders, lines = _orders_and_lines(table)
+    qn = connection.ops.quote_name
+    now = sql_datetime(timezone.now())
+    _stage(
+        _ORDERS,
+        [*ORDER_COLUMNS, ("order_id", "int"), ("is_new", "bool")],
+        orders.assign(order_id=None, is_new=False),
+        None,
+    )
+    _stage(_LINES, LINE_COLUMNS, lines, progress)
+    order_table = Order._meta.db_table
+    line_table = OrderLine._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_ORDERS} SET order_id = o.id FROM {order_table} o "
+            f"WHERE o.number = {_ORDERS}.number"
+        )
+        cursor.execute(f"UPDATE {_ORDERS} SET is_new = TRUE WHERE order_id IS NULL")
+        cursor.execute(f"SELECT COUNT(*) FROM {_ORDERS} WHERE is_new")
+        inserted = cursor.fetchone()[0]
+        existing = len(orders) - inserted
+        temp_table_create(name=_CHANGED, columns=[("order_id", "int")])
+        header_changed = lines_changed_only = 0
+        if existing:
+            differs = " OR ".join(sql_distinct(f"o.{qn(n)}", f"t.{qn(n)}") for n in HEADER_FIELDS)
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {_ORDERS} t JOIN {order_table} o ON o.id = t.order_id "
+                f"WHERE {differs}"
+            )
+            header_changed = cursor.fetchone()[0]
+            _find_changed_lines(cursor, order_table, line_table)
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {_CHANGED} c JOIN {_ORDERS} t ON t.order_id = c.order_id "
+                f"JOIN {order_table} o ON o.id = c.order_id WHERE NOT ({differs})"
+            )
+            lines_changed_only = cursor.fetchone()[0]
+        sets = ", ".join(f"{qn(n)} = excluded.{qn(n)}" for n in HEADER_FIELDS)
+        changed = " OR ".join(
+            sql_distinct(f"{order_table}.{qn(n)}", f"excluded.{qn(n)}") for n in HEADER_FIELDS
+        )
+        cols = ["number", *HEADER_FIELDS]
+        cursor.execute(
+            f"INSERT INTO {order_table} ({', '.join(qn(c) for c in cols)}, created_at, "
+            f"updated_at) SELECT {', '.join(f't.{qn(c)}' for c in cols)}, %s, %s "
+            f"FROM {_ORDERS} t WHERE TRUE ORDER BY t.seq ON CONFLICT (number) DO UPDATE "
+            f"SET {sets}, updated_at = excluded.updated_at WHERE {changed}",
+            [now, now],
+        )
+        if existing:
+            cursor.execute(
+                f"UPDATE {order_table} SET updated_at = %s "
+                f"WHERE id IN (SELECT order_id FROM {_CHANGED})",
+                [now],
+            )
+            cursor.execute(
+                f"DELETE FROM {line_table} WHERE order_id IN (SELECT order_id FROM {_CHANGED})"
+            )
+        cursor.execute(
+            f"UPDATE {_ORDERS} SET order_id = o.id FROM {order_table} o "
+            f"WHERE o.number = {_ORDERS}.number AND {_ORDERS}.order_id IS NULL"
+        )
+        # New orders and orders whose lines changed get the file's lines.
+        cursor.execute(
+            f"INSERT INTO {line_table} (order_id, {', '.join(LINE_FIELDS)}) "
+            f"SELECT t.order_id, {', '.join(f'l.{n}' for n in LINE_FIELDS)} "
+            f"FROM {_LINES} l JOIN {_ORDERS} t ON t.seq = l.order_seq "
+            f"WHERE t.is_new OR t.order_id IN (SELECT order_id FROM {_CHANGED}) "
+            f"ORDER BY l.seq"
+        )
+        lines_written = cursor.rowcount
+    for name in (_LINES, _ORDERS, _CHANGED):
+        temp_table_drop(name=name)
+    updated = header_changed + lines_changed_only
+    return UpsertResult(
+        inserted=inserted,
+        updated=updated,
+        unchanged=existing - updated,
+        extra={"lines_written": lines_written},
+    )
+
+
+def _find_changed_lines(cursor, order_table: str, line_table: str) -> None:
+    """Fill the changed-orders table with existing orders whose set of lines differs.
+
+    Both sides number their lines within an order after sorting by every field, so two
+    multisets of lines are equal exactly when every numbered line has its twin.
+    """
+    fields = ", ".join(LINE_FIELDS)
+    ordering = ", ".join(LINE_FIELDS)
+    new_lines = "tmp_order_new_lines"
+    old_lines = "tmp_order_old_lines"
+    spec = [("order_id", "int"), *((n, k) for n, k in LINE_COLUMNS[2:]), ("rn", "int")]
+    temp_table_create(name=new_lines, columns=spec)
+    temp_table_create(name=old_lines, columns=spec)
+    cursor.execute(
+        f"INSERT INTO {new_lines} (order_id, {fields}, rn) "
+        f"SELECT t.order_id, {', '.join(f'l.{n}' for n in LINE_FIELDS)}, ROW_NUMBER() OVER "
+        f"(PARTITION BY t.order_id ORDER BY {', '.join(f'l.{n}' for n in LINE_FIELDS)}) "
+        f"FROM {_LINES} l JOIN {_ORDERS} t ON t.seq = l.order_seq WHERE t.order_id IS NOT NULL"
+    )
+    cursor.execute(
+        f"INSERT INTO {old_lines} (order_id, {fields}, rn) "
+        f"SELECT e.order_id, {', '.join(f'e.{n}' for n in LINE_FIELDS)}, ROW_NUMBER() OVER "
+        f"(PARTITION BY e.order_id ORDER BY {ordering}) "
+        f"FROM {line_table} e WHERE e.order_id IN "
+        f"(SELECT order_id FROM {_ORDERS} WHERE order_id IS NOT NULL)"
+    )
+    match = " AND ".join(f"b.{n} = a.{n}" for n in ("order_id", "rn", *LINE_FIELDS))
+    cursor.execute(
+        f"INSERT INTO {_CHANGED} (order_id) "
+        f"SELECT a.order_id FROM {new_lines} a WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {old_lines} b WHERE {match}) "
+        f"UNION SELECT a.order_id FROM {old_lines} a WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {new_lines} b WHERE {match})"
+    )
+    temp_table_drop(name=new_lines)
+    temp_table_drop(name=old_lines)
+
+
+def order_numbers_existing(*, numbers: Iterable[str]) -> set[str]:
+    """Return which of ``numbers`` are already recorded orders."""
+    numbers = list(numbers)
+    found: set[str] = set()
+    for start in range(0, len(numbers), 5_000):
+        found.update(
+            Order.objects.filter(number__in=numbers[start : start + 5_000]).values_list(
+                "number", flat=True
+            )
+        )
+    return found
