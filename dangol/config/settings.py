@@ -39,10 +39,14 @@ INSTALLED_APPS = [
     "dangol.analytics",
     "dangol.marketing",
     "dangol.integration",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dangol.core.api.middleware.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -122,6 +126,47 @@ X_FRAME_OPTIONS = "DENY"
 # Business settings (read by app code at call time through django.conf.settings).
 DANGOL_CURRENCY = env_str("DANGOL_CURRENCY", "KRW")
 DANGOL_PAGE_SIZE = env_int("DANGOL_PAGE_SIZE", 25)
+
+# REST API under /api/v1/ (dangol/core/api, docs/api.md): JSON in and out, problem+json
+# errors, per-user bearer tokens or the browser session, rates per token/user/address.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "dangol.core.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["dangol.core.api.permissions.HasRole"],
+    "DEFAULT_THROTTLE_CLASSES": ["dangol.core.api.throttles.ApiRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "dangol.core.api.schema.DangolAutoSchema",
+    "EXCEPTION_HANDLER": "dangol.core.api.exceptions.problem_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+DANGOL_API_RATES = {
+    "token": env_str("DANGOL_API_RATE_TOKEN", "600/minute"),
+    "user": env_str("DANGOL_API_RATE_USER", "600/minute"),
+    "anon": env_str("DANGOL_API_RATE_ANON", "60/minute"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Dangol API",
+    "DESCRIPTION": "The Dangol CRM REST API. See docs/api.md for tokens, cursors and errors.",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "dangol.customers.choices.LifecycleStatus",
+        "OrderStatusEnum": "dangol.sales.choices.OrderStatus",
+        "SalesChannelEnum": "dangol.sales.choices.SalesChannel",
+        "InteractionChannelEnum": "dangol.touchpoints.choices.InteractionChannel",
+        "ConsentChannelEnum": "dangol.customers.choices.ConsentChannel",
+        "AcquisitionChannelEnum": "dangol.customers.choices.AcquisitionChannel",
+        "RegionEnum": "dangol.customers.choices.Region",
+    },
+}
 
 LOGGING = {
     "version": 1,

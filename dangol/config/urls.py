@@ -11,6 +11,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("dangol.config.api_urls")),
     path("accounts/", include("dangol.accounts.urls")),
     path("customers/", include("dangol.customers.urls")),
     path("products/", include("dangol.catalog.urls")),

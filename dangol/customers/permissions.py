@@ -112,3 +112,11 @@ def can_log_interaction(user, customer) -> bool:
 
 def can_create(user) -> bool:
     return user_role(user) in ROLES_CREATING
+
+
+ROLES_DELETING = frozenset({Role.ADMIN, Role.MANAGER})
+
+
+def can_delete(user, customer) -> bool:
+    """Return whether ``user`` may delete ``customer`` (admins, and managers of its team)."""
+    return user_role(user) in ROLES_DELETING and can_see(user, customer)

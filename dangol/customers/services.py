@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError
 from django.utils import timezone
 
 from dangol.accounts.roles import Role, user_role
@@ -203,3 +203,29 @@ def customer_group_create(*, code: str, name: str, name_ko: str = "") -> Custome
         raise ValidationError(f"{field}: {' '.join(messages)}", field=field) from exc
     group.save()
     return group
+
+
+@transaction.atomic
+def customer_delete(*, actor, customer: Customer) -> None:
+    """Delete ``customer`` with its consent history, scores and interactions.
+
+    A customer with orders is kept: the orders are the business's records (PROTECT), so
+    the caller is told to mark the customer churned instead.
+
+    :raises PermissionDeniedError: the actor is not an admin or a manager who sees it.
+    :raises ConflictError: records that must be kept still point at the customer.
+    """
+    if not permissions.can_delete(actor, customer):
+        raise PermissionDeniedError(
+            "You may not delete customers", code=CustomerErrorCode.PERMISSION_DENIED
+        )
+    try:
+        with transaction.atomic():
+            customer.delete()
+    except ProtectedError as exc:
+        kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        raise ConflictError(
+            f"This customer still has {', '.join(kinds)} and cannot be deleted; "
+            "set the status to churned instead",
+            code="has_protected_records",
+        ) from exc

@@ -1,0 +1,32 @@
+"""The REST API, version 1: ``/api/v1/``. Each domain adds its endpoints here.
+
+Integer path converters keep malformed ids out of the views; anything else under
+``/api/`` that matches no route gets a problem+json 404 from ``ApiErrorMiddleware``.
+"""
+
+from django.urls import path
+from drf_spectacular.views import (
+    SpectacularJSONAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
+
+from dangol.accounts import api as accounts_api
+from dangol.customers import api as customers_api
+
+app_name = "api"
+
+urlpatterns = [
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("tokens/", accounts_api.ApiTokenCollectionApi.as_view(), name="token_list"),
+    path("tokens/<int:pk>/", accounts_api.ApiTokenItemApi.as_view(), name="token_detail"),
+    path("customers/", customers_api.CustomerCollectionApi.as_view(), name="customer_list"),
+    path("customers/<int:pk>/", customers_api.CustomerItemApi.as_view(), name="customer_detail"),
+    path(
+        "customers/<int:pk>/consents/",
+        customers_api.CustomerConsentApi.as_view(),
+        name="customer_consents",
+    ),
+]

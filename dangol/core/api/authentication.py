@@ -1,0 +1,43 @@
+"""How API requests say who they are: a per-user bearer token, or the browser session."""
+
+from __future__ import annotations
+
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from dangol.accounts.models import ApiToken, User
+from dangol.accounts.selectors import api_token_authenticate
+from dangol.accounts.services import api_token_mark_used
+
+KEYWORD = "Bearer"
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """Authenticate ``Authorization: Bearer <token>`` with a per-user API token.
+
+    ``request.auth`` is the ``ApiToken``; rate limits are counted per token.
+    """
+
+    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != KEYWORD.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "Malformed Authorization header: expected 'Bearer <token>'"
+            )
+        try:
+            plaintext = header[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed("Invalid API token") from exc
+        token = api_token_authenticate(plaintext=plaintext)
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked API token")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("The token's user is deactivated")
+        api_token_mark_used(token=token)
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        # Makes DRF answer 401 (not 403) to a request without credentials.
+        return f'{KEYWORD} realm="api"'
