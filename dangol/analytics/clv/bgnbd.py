@@ -18,10 +18,14 @@ rows weighted by how many customers share them.
 
 from __future__ import annotations
 
-import numpy as np
-from scipy import optimize, special
+from dataclasses import dataclass
 
-from dangol.analytics.clv._rows import DistinctRows, FloatArray, distinct_rows, validate_summary
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+from threadpoolctl import threadpool_limits
+
+from dangol.analytics.clv._rows import FloatArray, distinct_rows, validate_summary
 from dangol.analytics.clv.errors import ClvErrorCode, ClvFitError, ClvInputError, ClvNotFittedError
 
 # Bounds on the log of every parameter: wide enough for any real data set, and they keep
@@ -29,32 +33,92 @@ from dangol.analytics.clv.errors import ClvErrorCode, ClvFitError, ClvInputError
 _LOG_BOUNDS = (-12.0, 12.0)
 
 
-def _log_likelihood_and_gradient(
-    log_params: FloatArray, rows: DistinctRows, x: FloatArray, x_weight: FloatArray
-) -> tuple[float, FloatArray]:
-    """Return the total log-likelihood and its gradient with respect to the log-parameters.
+# Up to this many distinct frequencies, index them directly by value instead of hashing.
+_DENSE_X_LIMIT = 4096
 
-    ``x`` is the per-row frequency and ``x_weight`` the total weight of each distinct ``x``
-    value; both are precomputed because they do not depend on the parameters.
+
+@dataclass(frozen=True)
+class _FitData:
+    """The data of a fit, reduced to what the likelihood needs, computed once per fit.
+
+    Customers with ``x = 0`` contribute only through functions of ``x`` and of ``T``, so
+    they are kept as weights per distinct ``x`` and per distinct ``T``. Repeat buyers also
+    need per-row work; they are folded into distinct ``(x, t_x, T)`` rows with weights.
     """
-    r, alpha, a, b = np.exp(log_params)
-    xv = rows.x_values
-    w = rows.weight
 
-    # Functions of x alone, evaluated once per distinct x value.
-    rx_v = r + xv
+    total_weight: float
+    x_values: FloatArray  # distinct frequencies
+    x_weight: FloatArray  # customers per distinct frequency
+    T_values: FloatArray
+    T_weight: FloatArray  # customers per distinct T
+    T_weight_x: FloatArray  # sum of x per distinct T
+    t_values: FloatArray  # distinct recencies of repeat buyers
+    row_x_index: np.ndarray  # repeat-buyer rows: indexes into x_values, t_values, T_values
+    row_t_index: np.ndarray
+    row_T_index: np.ndarray
+    row_weight: FloatArray
+    row_x: FloatArray
+
+
+def _codes(values: FloatArray) -> tuple[np.ndarray, FloatArray]:
+    """Return (index of each value, distinct values), by hashing or, for small ints, directly."""
+    if len(values) and values.max() < _DENSE_X_LIMIT and np.all(values == np.floor(values)):
+        return values.astype(np.intp), np.arange(int(values.max()) + 1, dtype=np.float64)
+    codes, uniques = pd.factorize(values)
+    return codes, np.asarray(uniques, dtype=np.float64)
+
+
+def _prepare(x: FloatArray, t_x: FloatArray, big_t: FloatArray, w: FloatArray) -> _FitData:
+    x_codes, x_values = _codes(x)
+    T_codes, T_values = pd.factorize(big_t)
+    n_x, n_T = len(x_values), len(T_values)
+    repeat = x > 0
+    t_codes, t_values = pd.factorize(t_x[repeat])
+    rx_codes, rT_codes, r_w = x_codes[repeat], T_codes[repeat], w[repeat]
+    # Fold identical repeat-buyer rows: one hash pass over a combined integer key.
+    key = (rx_codes.astype(np.int64) * len(t_values) + t_codes) * n_T + rT_codes
+    row_codes, row_keys = pd.factorize(key)
+    row_keys = np.asarray(row_keys, dtype=np.int64)
+    row_x_index = row_keys // (len(t_values) * n_T)
+    return _FitData(
+        total_weight=float(w.sum()),
+        x_values=x_values,
+        x_weight=np.bincount(x_codes, weights=w, minlength=n_x),
+        T_values=np.asarray(T_values, dtype=np.float64),
+        T_weight=np.bincount(T_codes, weights=w, minlength=n_T),
+        T_weight_x=np.bincount(T_codes, weights=w * x, minlength=n_T),
+        t_values=np.asarray(t_values, dtype=np.float64),
+        row_x_index=row_x_index,
+        row_t_index=(row_keys // n_T) % len(t_values),
+        row_T_index=row_keys % n_T,
+        row_weight=np.bincount(row_codes, weights=r_w, minlength=len(row_keys)),
+        row_x=x_values[row_x_index],
+    )
+
+
+def _dot(u: FloatArray, v: FloatArray) -> float:
+    # einsum's own loop: BLAS dot spins up threads, which costs more than it saves for
+    # these vector sizes on a busy machine.
+    return float(np.einsum("i,i->", u, v))
+
+
+def _log_likelihood_and_gradient(
+    log_params: FloatArray, data: _FitData
+) -> tuple[float, FloatArray]:
+    """Return the total log-likelihood and its gradient with respect to the log-parameters."""
+    r, alpha, a, b = np.exp(log_params)
+    xv, Wx = data.x_values, data.x_weight
+
+    # Functions of x alone, once per distinct x value.
     ab = a + b
     gx = (
-        special.gammaln(rx_v)
+        special.gammaln(r + xv)
         - special.gammaln(r)
         + r * np.log(alpha)
         + special.betaln(a, b + xv)
         - special.betaln(a, b)
     )
-    with np.errstate(divide="ignore"):
-        # -inf for x = 0, where the "dropped out after the last purchase" branch is empty.
-        log_c = np.where(xv > 0, np.log(a) - np.log(np.maximum(b + xv - 1.0, 1e-300)), -np.inf)
-    dgx_r = special.digamma(rx_v) - special.digamma(r) + np.log(alpha)
+    dgx_r = special.digamma(r + xv) - special.digamma(r) + np.log(alpha)
     dgx_a = special.digamma(ab) - special.digamma(ab + xv)
     dgx_b = (
         special.digamma(b + xv)
@@ -62,45 +126,55 @@ def _log_likelihood_and_gradient(
         - special.digamma(b)
         + special.digamma(ab)
     )
-    inv_b1 = np.where(xv > 0, 1.0 / np.maximum(b + xv - 1.0, 1e-300), 0.0)
+    # b + x - 1 is only used where x >= 1, so it is >= b > 0; clip the x = 0 entry.
+    b_x1 = np.maximum(b + xv - 1.0, b)
+    log_c = np.log(a) - np.log(b_x1)
+    inv_b_x1 = 1.0 / b_x1
 
-    # Functions of T and of t_x alone, once per distinct value.
-    log_aT_v = np.log(alpha + rows.T_values)
-    log_at_v = np.log(alpha + rows.t_values)
-    inv_aT_v = 1.0 / (alpha + rows.T_values)
-    inv_at_v = 1.0 / (alpha + rows.t_values)
+    # Functions of T alone: the "still alive" branch, summed over everyone by T.
+    log_aT_v = np.log(alpha + data.T_values)
+    inv_aT_v = 1.0 / (alpha + data.T_values)
+    sum_w_logT = _dot(data.T_weight, log_aT_v)
 
-    # Per distinct row: only cheap arithmetic and lookups from here on.
-    rx = r + x
-    log_aT = log_aT_v[rows.T_index]
-    log_at = log_at_v[rows.t_index]
-    term1 = -rx * log_aT
-    # d = log of (second branch / first branch); -inf for x = 0.
-    d = log_c[rows.x_index] + rx * (log_aT - log_at)
-    softplus = np.logaddexp(0.0, d)
-    s = special.expit(d)  # share of the likelihood from the "dropped out" branch
-    ws = w * s
-    w1s = w - ws
+    loglik = _dot(Wx, gx) - r * sum_w_logT - _dot(data.T_weight_x, log_aT_v)
+    g_r = _dot(Wx, dgx_r) - sum_w_logT
+    g_alpha = r / alpha * data.total_weight - _dot(r * data.T_weight + data.T_weight_x, inv_aT_v)
+    g_a = _dot(Wx, dgx_a)
+    g_b = _dot(Wx, dgx_b)
 
-    loglik = float(x_weight @ gx + w @ term1 + w @ softplus)
+    if len(data.row_weight):
+        # Repeat buyers: the "dropped out after the last purchase" branch. d is the log of
+        # its likelihood over the "still alive" one; log(1 + e^d) is added to the latter.
+        w = data.row_weight
+        log_at_v = np.log(alpha + data.t_values)
+        inv_at_v = 1.0 / (alpha + data.t_values)
+        rx = r + data.row_x
+        diff = log_aT_v.take(data.row_T_index)
+        diff -= log_at_v.take(data.row_t_index)
+        d = rx * diff
+        d += log_c.take(data.row_x_index)
+        e = np.exp(-np.abs(d))
+        softplus = np.maximum(d, 0.0) + np.log1p(e)
+        s = np.where(d >= 0.0, 1.0, e)
+        s /= 1.0 + e  # = expit(d), the dropped-out branch's share
+        ws = w * s
+        inv_diff = inv_at_v.take(data.row_t_index)
+        inv_diff -= inv_aT_v.take(data.row_T_index)
+        loglik += _dot(w, softplus)
+        g_r += _dot(ws, diff)
+        g_alpha -= _dot(ws * rx, inv_diff)
+        g_a += ws.sum() / a
+        g_b -= _dot(ws, inv_b_x1.take(data.row_x_index))
 
-    g_r = x_weight @ dgx_r - w1s @ log_aT - ws @ log_at
-    g_alpha = (
-        r / alpha * w.sum()
-        - (w1s * rx) @ inv_aT_v[rows.T_index]
-        - (ws * rx) @ inv_at_v[rows.t_index]
-    )
-    sum_ws_by_x = np.bincount(rows.x_index, weights=ws, minlength=len(xv))
-    g_a = x_weight @ dgx_a + ws.sum() / a
-    g_b = x_weight @ dgx_b - sum_ws_by_x @ inv_b1
     # Chain rule to the log-parameters: d/dlog(theta) = theta * d/dtheta.
-    gradient = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
-    return loglik, gradient
+    return loglik, np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
 
 
-def _starting_points(x: FloatArray, big_t: FloatArray, weight: FloatArray) -> list[FloatArray]:
+def _starting_points(data: _FitData) -> list[FloatArray]:
     """Return candidate log-parameter vectors around the data's mean purchase rate."""
-    rate = max(float(weight @ x) / max(float(weight @ big_t), 1e-12), 1e-6)
+    sum_x = _dot(data.x_weight, data.x_values)
+    sum_T = _dot(data.T_weight, data.T_values)
+    rate = max(sum_x / max(sum_T, 1e-12), 1e-6)
     candidates = []
     for r in (0.25, 1.0, 4.0):
         for a, b in ((0.5, 2.0), (1.0, 4.0), (2.0, 10.0)):
@@ -141,26 +215,28 @@ class BetaGeo:
             w = np.asarray(weights, dtype=np.float64)
             if w.shape != x.shape or np.any(w < 0) or not np.all(np.isfinite(w)):
                 raise ClvInputError("weights must be finite, >= 0 and one per row", field="weights")
-        rows = distinct_rows(x, t_x, big_t, w)
-        row_x = rows.x
-        x_weight = np.bincount(rows.x_index, weights=rows.weight, minlength=len(rows.x_values))
-        total_weight = rows.weight.sum()
+        data = _prepare(x, t_x, big_t, np.ones_like(x) if w is None else w)
+        total_weight = data.total_weight
+        if total_weight <= 0:
+            raise ClvInputError("the weights add up to 0", field="weights")
 
         def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
-            ll, grad = _log_likelihood_and_gradient(log_params, rows, row_x, x_weight)
+            ll, grad = _log_likelihood_and_gradient(log_params, data)
             # Minimise the mean negative log-likelihood so tolerances do not depend on N.
             return -ll / total_weight, -grad / total_weight
 
-        starts = _starting_points(row_x, rows.T, rows.weight)
-        start = min(starts, key=lambda p: objective(p)[0])
-        result = optimize.minimize(
-            objective,
-            start,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[_LOG_BOUNDS] * 4,
-            options={"maxiter": self.max_iter, "ftol": self.tol, "gtol": 1e-9},
-        )
+        start = min(_starting_points(data), key=lambda p: objective(p)[0])
+        # L-BFGS-B's few-parameter linear algebra goes through BLAS; a threaded BLAS only
+        # adds wake-up latency to each of those tiny steps (9 ms a step on a busy 2-core box).
+        with threadpool_limits(limits=1, user_api="blas"):
+            result = optimize.minimize(
+                objective,
+                start,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=[_LOG_BOUNDS] * 4,
+                options={"maxiter": self.max_iter, "ftol": self.tol, "gtol": 1e-9},
+            )
         if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
             raise ClvFitError("the BG/NBD likelihood has no finite maximum on this data")
         self.r_, self.alpha_, self.a_, self.b_ = (float(v) for v in np.exp(result.x))
@@ -179,10 +255,9 @@ class BetaGeo:
         """Return the total log-likelihood of the data under the fitted parameters."""
         self._check_fitted()
         x, t_x, big_t = validate_summary(frequency, recency, T)
-        rows = distinct_rows(x, t_x, big_t)
-        x_weight = np.bincount(rows.x_index, weights=rows.weight, minlength=len(rows.x_values))
         log_params = np.log([self.r_, self.alpha_, self.a_, self.b_])
-        return _log_likelihood_and_gradient(log_params, rows, rows.x, x_weight)[0]
+        data = _prepare(x, t_x, big_t, np.ones_like(x))
+        return _log_likelihood_and_gradient(log_params, data)[0]
 
     def conditional_probability_alive(
         self, frequency: object, recency: object, T: object
