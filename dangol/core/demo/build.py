@@ -138,12 +138,59 @@ def demo_build(*, spec: DemoSpec, reset: bool = False, out: TextIO | None = None
         result.counts.update(categories=n_cat, products=n_prod)
         clock.phase("catalog", t, f"{n_cat} categories, {n_prod:,} products")
 
-        order_type_id = ContentType.objects.get_for_model(Order).pk
-        revenue_parts = []
-        next_ids = {"order": 1, "line": 1, "consent": 1, "interaction": 1}
-        counts = dict.fromkeys(("customers", "consents", "orders", "lines", "interactions"), 0)
-        gen_s = write_s = 0.0
-        chunks = range(0, spec.customers, CHUNK_SIZE)
+        revenue, gen_s, write_s = _customers_phase(
+            spec, catalog, staff=staff, group_ids=group_ids, result=result, out=out,
+            started=started_all,
+        )  # fmt: skip
+        counts = result.counts
+        result.seconds["generate"] = gen_s
+        result.seconds["write"] = write_s
+        if out is not None:
+            out.write(
+                f"  {'customers…':<13} {gen_s + write_s:7.2f} s  generate {gen_s:.2f} s, "
+                f"write {write_s:.2f} s: {counts['customers']:,} customers, "
+                f"{counts['orders']:,} orders, {counts['lines']:,} lines, "
+                f"{counts['interactions']:,} interactions, {counts['consents']:,} consents\n"
+            )
+
+        t = time.perf_counter()
+        writer.demo_sequences_reset()
+        clock.phase("finish", t, "sequences and statistics")
+
+        t = time.perf_counter()
+        demo_users.demo_passwords_apply(creds)
+        clock.phase("passwords", t, "hashing finished")
+        result.credentials = creds.rows
+
+        result.revenue = float(revenue.sum())
+        result.top20_share = top_share(revenue)
+        result.seconds["total"] = time.perf_counter() - started_all
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return result
+
+
+def _customers_phase(
+    spec: DemoSpec,
+    catalog,
+    *,
+    staff: Staff,
+    group_ids: list[int],
+    result: DemoResult,
+    out: TextIO | None,
+    started: float,
+) -> tuple[np.ndarray, float, float]:
+    """Generate and write customers with their consents, orders and interactions by chunk.
+
+    Return each customer's net revenue and the seconds spent generating and writing.
+    """
+    order_type_id = ContentType.objects.get_for_model(Order).pk
+    revenue_parts = []
+    next_ids = {"order": 1, "line": 1, "consent": 1, "interaction": 1}
+    counts = dict.fromkeys(("customers", "consents", "orders", "lines", "interactions"), 0)
+    gen_s = write_s = 0.0
+    chunks = range(0, spec.customers, CHUNK_SIZE)
+    with writer.write_cache():
         for number, offset in enumerate(chunks):
             t = time.perf_counter()
             size = min(CHUNK_SIZE, spec.customers - offset)
@@ -180,33 +227,8 @@ def demo_build(*, spec: DemoSpec, reset: bool = False, out: TextIO | None = None
             if out is not None and len(chunks) > 1:
                 out.write(
                     f"    chunk {number + 1}/{len(chunks)}: {counts['customers']:,} customers, "
-                    f"{counts['orders']:,} orders ({time.perf_counter() - started_all:.0f} s)\n"
+                    f"{counts['orders']:,} orders ({time.perf_counter() - started:.0f} s)\n"
                 )
                 out.flush()
-        result.counts.update(counts)
-        result.seconds["generate"] = gen_s
-        result.seconds["write"] = write_s
-        if out is not None:
-            out.write(
-                f"  {'customers…':<13} {gen_s + write_s:7.2f} s  generate {gen_s:.2f} s, "
-                f"write {write_s:.2f} s: {counts['customers']:,} customers, "
-                f"{counts['orders']:,} orders, {counts['lines']:,} lines, "
-                f"{counts['interactions']:,} interactions, {counts['consents']:,} consents\n"
-            )
-
-        t = time.perf_counter()
-        writer.demo_sequences_reset()
-        clock.phase("finish", t, "sequences and statistics")
-
-        t = time.perf_counter()
-        demo_users.demo_passwords_apply(creds)
-        clock.phase("passwords", t, "hashing finished")
-        result.credentials = creds.rows
-
-        revenue = np.concatenate(revenue_parts)
-        result.revenue = float(revenue.sum())
-        result.top20_share = top_share(revenue)
-        result.seconds["total"] = time.perf_counter() - started_all
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return result
+    result.counts.update(counts)
+    return np.concatenate(revenue_parts), gen_s, write_s

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 from django.db import connection
@@ -56,6 +57,23 @@ def _write(model: type[Model], columns: Sequence[str], data: Iterable[Sequence])
     return bulk_insert(table=model._meta.db_table, columns=columns, rows=zip(*data, strict=True))
 
 
+@contextmanager
+def write_cache(megabytes: int = 256):
+    """Give SQLite a bigger page cache while writing, so index pages are not spilled early."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size=-{int(megabytes) * 1024}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size={int(previous)}")
+
+
 def demo_tables_count() -> dict[str, int]:
     """Return how many rows each demo table holds."""
     return {m._meta.label: m.objects.count() for m in DEMO_MODELS}
@@ -90,7 +108,11 @@ def demo_tables_clear() -> list[str]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             tables = ", ".join(qn(m._meta.db_table) for m in models)
+            # TRUNCATE refuses tables with unchecked deferred foreign keys (rows written
+            # earlier in the same transaction): check them now, then truncate.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
             for model in models:
                 cursor.execute(f"DELETE FROM {qn(model._meta.db_table)}")
