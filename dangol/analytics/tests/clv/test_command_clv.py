@@ -146,7 +146,7 @@ def test_a_bad_date_row_exits_non_zero_with_its_message(tmp_path):
         *("--amount-col", "amount", "--calibration-end", "2025-03-01", "--json"),
     ]
 
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
         [sys.executable, "-m", "dangol", "clv", "fit", *args],
         capture_output=True,
         text=True,
