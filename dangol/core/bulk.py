@@ -56,6 +56,34 @@ def reset_sequence(*, table: str, column: str = "id") -> None:
         )
 
 
+def analyze_tables(*, tables: Sequence[str]) -> None:
+    """Refresh the planner statistics of ``tables`` after a bulk load.
+
+    Without them the planners guess row counts and pick slow plans for the list filters
+    and searches. On PostgreSQL this also vacuums when outside a transaction, which sets
+    the visibility map that index-only scans need. On SQLite an FTS5 table in ``tables``
+    gets its index segments merged, which a load through triggers leaves fragmented.
+    Tables missing on this database are skipped.
+    """
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        existing = set(connection.introspection.table_names(cursor))
+        tables = [t for t in tables if t in existing]  # e.g. the FTS table is SQLite-only
+        if connection.vendor == "postgresql":
+            verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+            for table in tables:
+                cursor.execute(f"{verb} {qn(table)}")
+            return
+        for table in tables:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [table])
+            row = cursor.fetchone()
+            if row and "using fts5" in (row[0] or "").lower():
+                cursor.execute(f"INSERT INTO {qn(table)}({qn(table)}) VALUES ('optimize')")
+            else:
+                cursor.execute(f"ANALYZE {qn(table)}")
+        cursor.execute("PRAGMA optimize")
+
+
 _TEMP_TYPES = {
     "postgresql": {
         "text": "text",

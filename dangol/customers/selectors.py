@@ -19,6 +19,8 @@ from dangol.customers.normalize import normalize_email, normalize_phone
 MIN_SUBSTRING_LENGTH = 3
 _PHONE_LIKE = re.compile(r"^[\d\s+().-]+$")
 PREFIX_END = "\uffff"
+# A search term with fewer matches than this is read whole through its index (SQLite).
+DENSE_BRANCH_ROWS = 2000
 
 
 @dataclass(frozen=True)
@@ -49,56 +51,132 @@ class CustomerFilters:
         return queryset
 
 
-def _prefix(field: str, prefix: str) -> Q:
-    """Return a filter for ``field`` starting with ``prefix`` that uses the b-tree index.
+@dataclass(frozen=True)
+class _Prefix:
+    """A search branch: ``column`` starts with one of ``prefixes``."""
 
-    SQLite compiles ``startswith`` to ``LIKE ... ESCAPE`` and ignores the index (1.8 s at
-    1,000,000 rows); a range on the binary collation is exact and indexed. PostgreSQL's
-    ``LIKE 'x%'`` uses the ``text_pattern_ops`` indexes of migration 0002.
-    """
-    if connection.vendor == "postgresql":
-        return Q(**{f"{field}__startswith": prefix})
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + PREFIX_END})
+    column: str
+    prefixes: tuple[str, ...]
+    any_case: bool = False  # PostgreSQL: one ``istartswith`` instead of the variants
 
 
-def _name_match(queryset: QuerySet, query: str) -> QuerySet:
-    """Return ``queryset`` narrowed to names containing ``query`` (or starting with it)."""
-    if len(query) < MIN_SUBSTRING_LENGTH:
-        variants = {query, query.lower(), query.upper(), query[:1].upper() + query[1:].lower()}
-        condition = Q()
-        for variant in variants:
-            condition |= _prefix("name", variant)
-        return queryset.filter(condition)
-    if connection.vendor == "sqlite":
-        # An FTS5 phrase of the query's trigrams: a case-insensitive substring match.
-        phrase = '"' + query.replace('"', '""') + '"'
-        return queryset.extra(
-            tables=["customers_customer_fts"],
-            where=[
-                "customers_customer_fts.rowid = customers_customer.id",
-                "customers_customer_fts MATCH %s",
-            ],
-            params=[phrase],
-        )
-    return queryset.filter(name__icontains=query)
+@dataclass(frozen=True)
+class _Substring:
+    """A search branch: the name contains ``text`` in any case (three characters or more)."""
+
+    text: str
 
 
-def _search_branches(queryset: QuerySet, query: str) -> list[QuerySet]:
-    """Return one indexed query per field the search text may be about."""
-    branches = []
+def _search_branches(query: str) -> list[_Prefix | _Substring]:
+    """Return one indexed condition per field the search text may be about."""
     if "@" in query:
-        return [queryset.filter(_prefix("email", normalize_email(query)))]
+        return [_Prefix("email", (normalize_email(query),))]
+    branches: list[_Prefix | _Substring] = []
     digits = normalize_phone(query)
     if _PHONE_LIKE.match(query) and len(digits) >= 3:
-        branches.append(queryset.filter(_prefix("phone_digits", digits)))
-    branches.append(_name_match(queryset, query))
-    branches.append(queryset.filter(_prefix("external_id", query)))
+        branches.append(_Prefix("phone_digits", (digits,)))
+    if len(query) < MIN_SUBSTRING_LENGTH:
+        variants = {query, query.lower(), query.upper(), query[:1].upper() + query[1:].lower()}
+        branches.append(_Prefix("name", tuple(sorted(variants)), any_case=True))
+    else:
+        branches.append(_Substring(query))
+    branches.append(_Prefix("external_id", (query,)))
     if len(query) >= MIN_SUBSTRING_LENGTH:
-        branches.append(queryset.filter(_prefix("email", normalize_email(query))))
+        branches.append(_Prefix("email", (normalize_email(query),)))
     return branches
 
 
-def _merge_pages(branches: list[QuerySet], *, size: int, after: int | None, before: int | None):
+def _ordered_ids(queryset: QuerySet, *, size: int, after: int | None, before: int | None):
+    """Return up to ``size + 1`` ids of ``queryset`` past the cursor, in walking order."""
+    if before is not None:
+        return list(
+            queryset.filter(id__gt=before).order_by("id").values_list("id", flat=True)[: size + 1]
+        )
+    if after is not None:
+        queryset = queryset.filter(id__lt=after)
+    return list(queryset.order_by("-id").values_list("id", flat=True)[: size + 1])
+
+
+def _branch_ids_postgresql(base: QuerySet, branch, *, size, after, before) -> list[int]:
+    """Return a branch's ids past the cursor; statistics let the planner pick the path.
+
+    With ``ANALYZE`` done, PostgreSQL walks the primary key backwards for a common term and
+    reads the term's own index (then sorts) for a rare one.
+    """
+    if isinstance(branch, _Substring):
+        condition = Q(name__icontains=branch.text)  # GIN trigram on UPPER(name)
+    elif branch.any_case:
+        condition = Q(**{f"{branch.column}__istartswith": branch.prefixes[0]})  # migration 0003
+    else:
+        condition = Q()
+        for prefix in branch.prefixes:
+            condition |= Q(**{f"{branch.column}__startswith": prefix})
+    return _ordered_ids(base.filter(condition), size=size, after=after, before=before)
+
+
+def _branch_ids_sqlite(base: QuerySet, branch, *, narrowed: bool, size, after, before) -> list[int]:
+    """Return a branch's ids past the cursor, choosing the access path by the term's size.
+
+    SQLite keeps no statistics on value ranges, so the choice is made here: a term with
+    fewer than ``DENSE_BRANCH_ROWS`` matches is read whole from its index and sorted; a
+    more common one is checked row by row while walking the list newest first (on the
+    primary key, or on the index of a filter), which finds a page within a few thousand
+    rows. A name substring walks the FTS5 index in rowid order and stops at a full page.
+    """
+    if isinstance(branch, _Substring):
+        phrase = '"' + branch.text.replace('"', '""') + '"'
+        where = [
+            "customers_customer_fts.rowid = customers_customer.id",
+            "customers_customer_fts MATCH %s",
+        ]
+        params: list = [phrase]
+        if before is not None:
+            where.append("customers_customer_fts.rowid > %s")
+            params.append(before)
+        elif after is not None:
+            where.append("customers_customer_fts.rowid < %s")
+            params.append(after)
+        # Fixed SQL with bound parameters; the ORM has no lookup for an FTS5 MATCH.
+        walk = base.extra(  # noqa: S610
+            tables=["customers_customer_fts"],
+            where=where,
+            params=params,
+            select={"fts_rowid": "customers_customer_fts.rowid"},
+            # Ordering by the FTS rowid lets FTS5 deliver rows in order: no sort, early stop.
+            order_by=["fts_rowid" if before is not None else "-fts_rowid"],
+        )
+        return list(walk.values_list("id", flat=True)[: size + 1])
+    ranges = [(prefix, prefix + PREFIX_END) for prefix in branch.prefixes]
+    found: set[int] = set()
+    for low, high in ranges:
+        probe = Customer.objects.filter(
+            **{f"{branch.column}__gte": low, f"{branch.column}__lt": high}
+        ).values_list("id", flat=True)[:DENSE_BRANCH_ROWS]
+        found.update(probe)
+        if len(found) >= DENSE_BRANCH_ROWS:
+            break
+    if len(found) < DENSE_BRANCH_ROWS:
+        # Every match is known: keep the ones past the cursor, newest first (or oldest
+        # first when going back), and let the filters have their say.
+        if before is not None:
+            candidates = sorted(i for i in found if i > before)
+        else:
+            candidates = sorted((i for i in found if after is None or i < after), reverse=True)
+        if not narrowed:
+            return candidates[: size + 1]
+        order = "id" if before is not None else "-id"
+        matching = base.filter(id__in=candidates).order_by(order)
+        return list(matching.values_list("id", flat=True)[: size + 1])
+    # A common term: the unary ``+`` keeps SQLite off the term's index so that it walks ids.
+    column = f'+"customers_customer".{connection.ops.quote_name(branch.column)}'
+    where = " OR ".join(f"({column} >= %s AND {column} < %s)" for _ in ranges)
+    walk = base.extra(where=[where], params=[v for pair in ranges for v in pair])  # noqa: S610
+    return _ordered_ids(walk, size=size, after=after, before=before)
+
+
+def _merge_pages(
+    base: QuerySet, branches: list, *, narrowed: bool, size: int, after, before
+) -> Page:
     """Return one keyset page over the union of ``branches`` (each indexed on its own).
 
     Each branch yields at most ``size + 1`` ids past the cursor; merging them gives the
@@ -106,15 +184,17 @@ def _merge_pages(branches: list[QuerySet], *, size: int, after: int | None, befo
     """
     ids: set[int] = set()
     for branch in branches:
-        if before is not None:
+        if connection.vendor == "sqlite":
             ids.update(
-                branch.filter(id__gt=before).order_by("id").values_list("id", flat=True)[: size + 1]
+                _branch_ids_sqlite(
+                    base, branch, narrowed=narrowed, size=size, after=after, before=before
+                )
             )
         else:
-            qs = branch.filter(id__lt=after) if after is not None else branch
-            ids.update(qs.order_by("-id").values_list("id", flat=True)[: size + 1])
-    base = Customer.objects.filter(id__in=ids)
-    return keyset_page_by_id(base, size=size, after=after, before=before)
+            ids.update(_branch_ids_postgresql(base, branch, size=size, after=after, before=before))
+    return keyset_page_by_id(
+        Customer.objects.filter(id__in=ids), size=size, after=after, before=before
+    )
 
 
 def customer_list(
@@ -139,7 +219,12 @@ def customer_list(
         page = keyset_page_by_id(queryset, size=size, after=after, before=before)
     else:
         page = _merge_pages(
-            _search_branches(queryset, query), size=size, after=after, before=before
+            queryset,
+            _search_branches(query),
+            narrowed=queryset.query.has_filters(),
+            size=size,
+            after=after,
+            before=before,
         )
     _attach_related(page.items)
     return page
