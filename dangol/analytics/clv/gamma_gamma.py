@@ -12,7 +12,10 @@ the rest; predictions work for everyone (``x = 0`` gives the population mean).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import pandas as pd
 from scipy import optimize, special
 from threadpoolctl import threadpool_limits
 
@@ -22,31 +25,73 @@ from dangol.analytics.clv.errors import ClvErrorCode, ClvFitError, ClvInputError
 _LOG_BOUNDS = (-12.0, 12.0)
 
 
-def _log_likelihood_and_gradient(
-    log_params: FloatArray, x: FloatArray, m: FloatArray, constant: FloatArray
-) -> tuple[float, FloatArray]:
-    """Return the total log-likelihood and its gradient in the log-parameters.
+@dataclass(frozen=True)
+class _FitData:
+    """What the likelihood needs of the repeat buyers, computed once per fit.
 
-    ``constant`` holds ``ln m`` and ``ln x`` summed per row, precomputed once.
+    Every special function in the likelihood depends on ``x`` only, so it is evaluated per
+    distinct ``x``; the per-customer work left is one log and one reciprocal of ``v + x m``.
     """
-    p, q, v = np.exp(log_params)
-    px = p * x
-    log_vxm = np.log(v + x * m)
-    log_m, log_x = constant
-    ll = (
-        special.gammaln(px + q)
-        - special.gammaln(px)
-        - special.gammaln(q)
-        + q * np.log(v)
-        + (px - 1.0) * log_m
-        + px * log_x
-        - (px + q) * log_vxm
+
+    n: int
+    x_values: FloatArray  # distinct frequencies
+    x_count: FloatArray  # customers per distinct frequency
+    x: FloatArray  # per customer
+    xm: FloatArray  # x * m per customer: total repeat spend
+    sum_x_log_m: float
+    sum_log_m: float
+    sum_x_log_x: float
+
+
+def _prepare(x: FloatArray, m: FloatArray) -> _FitData:
+    codes, uniques = pd.factorize(x)
+    x_values = np.asarray(uniques, dtype=np.float64)
+    x_count = np.bincount(codes, minlength=len(x_values)).astype(np.float64)
+    log_m = np.log(m)
+    return _FitData(
+        n=len(x),
+        x_values=x_values,
+        x_count=x_count,
+        x=x,
+        xm=x * m,
+        sum_x_log_m=float(np.einsum("i,i->", x, log_m)),
+        sum_log_m=float(log_m.sum()),
+        sum_x_log_x=float(np.einsum("i,i->", x_count * x_values, np.log(x_values))),
     )
-    psi_pxq = special.digamma(px + q)
-    g_p = x @ (psi_pxq - special.digamma(px) + log_m + log_x - log_vxm)
-    g_q = np.sum(psi_pxq - log_vxm) + len(x) * (np.log(v) - special.digamma(q))
-    g_v = len(x) * q / v - np.sum((px + q) / (v + x * m))
-    return float(ll.sum()), np.array([g_p * p, g_q * q, g_v * v])
+
+
+def _log_likelihood_and_gradient(
+    log_params: FloatArray, data: _FitData
+) -> tuple[float, FloatArray]:
+    """Return the total log-likelihood and its gradient in the log-parameters."""
+    p, q, v = np.exp(log_params)
+    xv, count = data.x_values, data.x_count
+    pxq = p * xv + q
+    per_x = special.gammaln(pxq) - special.gammaln(p * xv) - special.gammaln(q)
+    psi_pxq = special.digamma(pxq)
+    # Per customer: log(v + x m) and 1 / (v + x m); everything else is a sum.
+    log_vxm = np.log(v + data.xm)
+    inv_vxm = 1.0 / (v + data.xm)
+    sum_log = float(log_vxm.sum())
+    sum_x_log = float(np.einsum("i,i->", data.x, log_vxm))
+    ll = (
+        float(count @ per_x)
+        + data.n * q * np.log(v)
+        + p * data.sum_x_log_m
+        - data.sum_log_m
+        + p * data.sum_x_log_x
+        - p * sum_x_log
+        - q * sum_log
+    )
+    g_p = (
+        float((count * xv) @ (psi_pxq - special.digamma(p * xv)))
+        + data.sum_x_log_m
+        + data.sum_x_log_x
+        - sum_x_log
+    )
+    g_q = float(count @ (psi_pxq - special.digamma(q))) + data.n * np.log(v) - sum_log
+    g_v = data.n * q / v - p * float(np.einsum("i,i->", data.x, inv_vxm)) - q * float(inv_vxm.sum())
+    return float(ll), np.array([g_p * p, g_q * q, g_v * v])
 
 
 def _starting_point(x: FloatArray, m: FloatArray) -> FloatArray:
@@ -92,11 +137,11 @@ class GammaGamma:
             )
         if np.any(m <= 0):
             raise ClvInputError("monetary must be > 0 for repeat buyers", field="monetary")
-        constant = np.stack([np.log(m), np.log(x)])
-        n = len(x)
+        data = _prepare(x, m)
+        n = data.n
 
         def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
-            ll, grad = _log_likelihood_and_gradient(log_params, x, m, constant)
+            ll, grad = _log_likelihood_and_gradient(log_params, data)
             return -ll / n, -grad / n
 
         # L-BFGS-B's few-parameter linear algebra goes through BLAS; a threaded BLAS only
