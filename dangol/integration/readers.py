@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from pyarrow.lib import ArrowInvalid
 
 from dangol.integration.errors import ImportFileError, IntegrationErrorCode
 
@@ -159,17 +160,30 @@ def read_csv_text(text: str) -> Table:
     if not text.strip():
         raise ImportFileError("The file is empty", code=IntegrationErrorCode.UNREADABLE_FILE)
     delimiter = _sniff_delimiter(text)
+    # pyarrow's parser is multi-threaded but drops blank lines, which would shift the
+    # line numbers; it is used only when there are none.
+    blank_lines = "\n\n" in text or "\n\r\n" in text
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
-    except (pd.errors.ParserError, ValueError):
+        if blank_lines:
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                engine="c",
+            )
+        else:
+            frame = pd.read_csv(
+                io.BytesIO(text.encode()),
+                sep=delimiter,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                engine="pyarrow",
+            )
+    except (pd.errors.ParserError, ValueError, ArrowInvalid):
         return _read_csv_exact(text, delimiter)
     newlines = text.count("\n") + (0 if text.endswith("\n") else 1)
     if newlines != len(frame) + 1:
