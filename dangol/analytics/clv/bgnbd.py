@@ -18,6 +18,7 @@ rows weighted by how many customers share them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -283,12 +284,18 @@ class BetaGeo:
         """Return E[X(t)], the expected purchases of a new customer in a period of length t."""
         self._check_fitted()
         t = as_nonnegative(t, name="t")
-        r, alpha, a, b = self.r_, self.alpha_, self.a_, self.b_
+        r, alpha, b = self.r_, self.alpha_, self.b_
         z = t / (alpha + t)
-        # Euler's transformation turns (alpha/(alpha+t))^r 2F1(r, b; a+b-1; z) into
-        # (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b-1; z), whose series converges at z -> 1.
-        tail = np.power(1.0 - z, a - 1.0) * special.hyp2f1(a + b - 1.0 - r, a - 1.0, a + b - 1.0, z)
-        return (a + b - 1.0) / (a - 1.0) * (1.0 - tail)
+
+        def at(a: float) -> FloatArray:
+            # Euler's transformation turns (alpha/(alpha+t))^r 2F1(r, b; a+b-1; z) into
+            # (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b-1; z), whose series converges at z -> 1.
+            tail = np.power(1.0 - z, a - 1.0) * special.hyp2f1(
+                a + b - 1.0 - r, a - 1.0, a + b - 1.0, z
+            )
+            return (a + b - 1.0) / (a - 1.0) * (1.0 - tail)
+
+        return _around_a_equal_one(at, self.a_)
 
     def _log_odds_dropped(self, x: FloatArray, t_x: FloatArray, big_t: FloatArray) -> FloatArray:
         r, alpha, a, b = self.r_, self.alpha_, self.a_, self.b_
@@ -303,20 +310,36 @@ class BetaGeo:
     def _conditional_expected(
         self, t: float, x: FloatArray, t_x: FloatArray, big_t: FloatArray
     ) -> FloatArray:
-        r, alpha, a, b = self.r_, self.alpha_, self.a_, self.b_
+        r, alpha, b = self.r_, self.alpha_, self.b_
         z = t / (alpha + big_t + t)
-        # As above, Euler's transformation: ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x;
-        # a+b+x-1; z) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z). The left-hand form
-        # overflows for large x; the right-hand one does not.
-        tail = np.power(1.0 - z, a - 1.0) * special.hyp2f1(
-            a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z
-        )
+
+        def at(a: float) -> FloatArray:
+            # Euler's transformation, as above: ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x;
+            # a+b+x-1; z) = (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z). The left-hand form
+            # overflows for large x; the right-hand one does not.
+            tail = np.power(1.0 - z, a - 1.0) * special.hyp2f1(
+                a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z
+            )
+            return (a + b + x - 1.0) / (a - 1.0) * (1.0 - tail)
+
         p_alive = special.expit(-self._log_odds_dropped(x, t_x, big_t))
-        return (a + b + x - 1.0) / (a - 1.0) * (1.0 - tail) * p_alive
+        return _around_a_equal_one(at, self.a_) * p_alive
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "r_"):
             raise ClvNotFittedError("fit the BG/NBD model before asking it for predictions")
+
+
+def _around_a_equal_one(formula: Callable[[float], FloatArray], a: float) -> FloatArray:
+    """Return ``formula(a)``, or its limit when ``a`` is too close to 1 to divide by a - 1.
+
+    The expectations have a removable singularity at a = 1 (0 / 0); there, average the
+    formula just either side of it, which is accurate to the square of the step.
+    """
+    step = 1e-5
+    if abs(a - 1.0) >= step:
+        return formula(a)
+    return 0.5 * (formula(1.0 - step) + formula(1.0 + step))
 
 
 def as_nonnegative(values: object, *, name: str) -> FloatArray | float:

@@ -215,3 +215,21 @@ def test_invalid_summaries_are_rejected(x, t_x, T, field):
     with pytest.raises(ClvInputError) as excinfo:
         BetaGeo().fit(x, t_x, T)
     assert excinfo.value.field == field
+
+
+def test_expectations_are_continuous_through_a_equal_one():
+    # (a + b + x - 1) / (a - 1) is 0 / 0 at a = 1; the limit must be returned there.
+    values = []
+    for a in (1.0 - 1e-3, 1.0, 1.0 + 1e-3):
+        model = _fitted(r=0.5, alpha=5.0, a=a, b=3.0)
+        values.append(
+            [
+                *model.conditional_expected_number_of_purchases_up_to_time(
+                    10.0, [0, 3], [0, 8], [20, 20]
+                ),
+                model.expected_number_of_purchases_up_to_time(10.0),
+            ]
+        )
+
+    assert np.all(np.isfinite(values[1]))
+    np.testing.assert_allclose(values[1], (np.array(values[0]) + values[2]) / 2, rtol=1e-5)
