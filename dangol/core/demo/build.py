@@ -17,11 +17,11 @@ from dangol.accounts.roles import Role
 from dangol.core.demo import users as demo_users
 from dangol.core.demo import writer
 from dangol.core.demo.catalog import LEAVES, catalog_generate
+from dangol.core.demo.errors import DemoError, DemoRefusedError
 from dangol.core.demo.interactions import interactions_generate
 from dangol.core.demo.orders import orders_generate
 from dangol.core.demo.people import GROUPS, Staff, consent_events, customer_chunk
 from dangol.core.demo.spec import CHUNK_SIZE, DemoSpec
-from dangol.core.errors import DangolError
 from dangol.customers.models import CustomerGroup
 from dangol.sales.models import Order
 
@@ -30,12 +30,6 @@ GROUP_NAMES = {
     "wholesale": ("Wholesale", "도매"),
     "industrial": ("Industrial", "산업"),
 }
-
-
-class DemoRefusedError(DangolError):
-    """The database already holds data and ``--reset`` was not given."""
-
-    code = "demo_refused"
 
 
 @dataclass
@@ -86,9 +80,9 @@ def demo_build(*, spec: DemoSpec, reset: bool = False, out: TextIO | None = None
     :raises DemoRefusedError: the database holds data and ``reset`` is false.
     """
     if spec.products < len(LEAVES):
-        raise DangolError(f"--products must be at least {len(LEAVES)} (one per category)")
+        raise DemoError(f"--products must be at least {len(LEAVES)} (one per category)")
     if spec.customers < 1:
-        raise DangolError("--customers must be at least 1")
+        raise DemoError("--customers must be at least 1")
     result = DemoResult()
     clock = _Clock(result, out)
     started_all = time.perf_counter()

@@ -206,3 +206,10 @@ def test_seasonal_calendar_peaks_before_the_holidays():
     # Seollal 2026 is 17 February: gift buying a week before, closed shops on the day.
     assert weights["2026-02-10"] > 1.3 * weights["2026-02-24"]
     assert weights["2026-02-17"] < weights["2026-02-24"]
+
+
+@pytest.mark.django_db
+def test_too_few_products_for_the_category_tree_is_an_error():
+    with pytest.raises(CommandError, match=f"at least {len(LEAVES)}"):
+        run_demo("--customers", "10", "--products", "5", "--no-serve", "--end-date", END)
+    assert Customer.objects.count() == 0
