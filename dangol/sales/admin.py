@@ -99,6 +99,9 @@ class OrderAdmin(ServiceAdminMixin, LargeTableAdmin):
         # A new order is placed in save_related, once its lines are known.
 
     def save_related(self, request, form, formsets, change):
+        for formset in formsets:
+            # The service writes the lines; the admin's change message reads these.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         if change:
             return
         lines = [
@@ -125,3 +128,5 @@ class OrderAdmin(ServiceAdminMixin, LargeTableAdmin):
         form.instance.pk = order.pk
         form.instance.refresh_from_db()
         form.instance._state.adding = False
+        if formsets:
+            formsets[0].new_objects = list(order.lines.all())
