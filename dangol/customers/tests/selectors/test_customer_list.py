@@ -2,10 +2,23 @@ from __future__ import annotations
 
 import pytest
 
+from dangol.customers import selectors
 from dangol.customers.selectors import CustomerFilters, customer_list
 from dangol.customers.tests.factories import CustomerFactory, CustomerGroupFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["sparse", "dense"])
+def branch_path(request, monkeypatch):
+    """Run a search test down both access paths of a search term (see the selector).
+
+    With the threshold at one every term counts as common, so SQLite walks the list newest
+    first instead of reading the term's index; results must not change.
+    """
+    if request.param == "dense":
+        monkeypatch.setattr(selectors, "DENSE_BRANCH_ROWS", 1)
+    return request.param
 
 
 @pytest.fixture
@@ -72,7 +85,7 @@ def test_list_is_newest_first(admin_user, people):
         ("nobody-matches", []),
     ],
 )
-def test_search(admin_user, people, query, expected):
+def test_search(admin_user, people, branch_path, query, expected):
     assert names(customer_list(user=admin_user, query=query)) == expected
 
 
@@ -106,7 +119,7 @@ def test_keyset_pages_forward_and_back(admin_user):
     assert len(made) == 7
 
 
-def test_search_pages_keep_order(admin_user):
+def test_search_pages_keep_order(admin_user, branch_path):
     for i in range(5):
         CustomerFactory(name=f"Park {i}")
     CustomerFactory(name="Other")
@@ -116,3 +129,38 @@ def test_search_pages_keep_order(admin_user):
     assert names(second) == ["Park 2", "Park 1"]
     back = customer_list(user=admin_user, query="Park", size=2, before=second.prev_cursor)
     assert names(back) == ["Park 4", "Park 3"]
+
+
+@pytest.mark.parametrize("query", ["Pa", "Park", "010-77"])
+def test_search_pages_with_filters_forward_and_back(admin_user, branch_path, query):
+    busan = [
+        CustomerFactory(name=f"Park {i}", phone=f"010-7777-{i:04d}", region="busan")
+        for i in range(5)
+    ]
+    CustomerFactory(name="Park Seoul", phone="010-7777-9999", region="seoul")
+    only_busan = CustomerFilters(region="busan")
+    first = customer_list(user=admin_user, query=query, filters=only_busan, size=2)
+    assert names(first) == ["Park 4", "Park 3"] and first.prev_cursor is None
+    second = customer_list(
+        user=admin_user, query=query, filters=only_busan, size=2, after=first.next_cursor
+    )
+    assert names(second) == ["Park 2", "Park 1"]
+    last = customer_list(
+        user=admin_user, query=query, filters=only_busan, size=2, after=second.next_cursor
+    )
+    assert names(last) == ["Park 0"] and last.next_cursor is None
+    back = customer_list(
+        user=admin_user, query=query, filters=only_busan, size=2, before=second.prev_cursor
+    )
+    assert names(back) == ["Park 4", "Park 3"] and back.prev_cursor is None
+    assert len(busan) == 5
+
+
+def test_search_shows_a_sales_user_only_their_customers(sales, other_sales, branch_path):
+    CustomerFactory(name="김하나", email="hana@example.kr", owner=sales)
+    CustomerFactory(name="김두리", email="duri@example.kr", owner=other_sales)
+    CustomerFactory(name="김세찌", email="sejji@example.kr", owner=sales)
+    assert names(customer_list(user=sales, query="김")) == ["김세찌", "김하나"]
+    assert names(customer_list(user=other_sales, query="김")) == ["김두리"]
+    assert names(customer_list(user=sales, query="duri@example.kr")) == []
+    assert names(customer_list(user=sales, query="김하나")) == ["김하나"]

@@ -1,0 +1,140 @@
+"""The customer list and search read through indexes, never by reading the whole table.
+
+At 1,000,000 customers a full scan costs hundreds of milliseconds (benchmarks/
+bench_customer_list.py); these tests read the query plans on a few thousand rows, so a
+change that loses an index fails here rather than in production.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dangol.core.bulk import analyze_tables
+from dangol.customers import selectors
+from dangol.customers.models import Customer, CustomerGroup
+from dangol.customers.selectors import CustomerFilters, customer_list
+
+pytestmark = pytest.mark.django_db
+
+ROWS = 3000
+SURNAMES = ["김", "이", "박", "최", "정"]
+GIVEN = ["민준", "서연", "지훈", "하은", "도윤", "수빈"]
+REGIONS = ["seoul", "gyeonggi", "busan", "daegu", "incheon", "sejong"]
+# Rare terms: a term's own index is the fast path for them.
+RARE_SEARCHES = [
+    "kimball",  # a name substring (trigram index)
+    "zed.rare@example.kr",  # a full email
+    "zed.ra",  # an email prefix (and name substring)
+    "010-9999-12",  # a phone prefix
+    "EXT-0000123",  # an external id
+    "Zz",  # a short name prefix
+]
+
+
+@pytest.fixture
+def many_customers(sales):
+    group = CustomerGroup.objects.create(code="retail", name="Retail")
+    names = itertools.cycle(s + g for s in SURNAMES for g in GIVEN)
+    customers = [
+        Customer(
+            name=next(names),
+            email=f"person{i}@example.kr",
+            phone=f"010-{i:04d}-0000",
+            phone_digits=f"010{i:04d}0000",
+            external_id=f"EXT-{i:07d}",
+            region=REGIONS[i % len(REGIONS)],
+            customer_group=group,
+            owner=sales if i % 10 == 0 else None,
+        )
+        for i in range(ROWS)
+    ]
+    customers.append(Customer(name="John Kimball", email="zed.rare@example.kr"))
+    customers.append(
+        Customer(name="Zzang Store", phone="010-9999-1234", phone_digits="01099991234")
+    )
+    Customer.objects.bulk_create(customers, batch_size=500)
+    analyze_tables(tables=["customers_customer", "customers_customer_fts"])
+    return customers
+
+
+def _plans(run) -> list[tuple[str, str]]:
+    """Run ``run`` and return (sql, plan text) of each customer query it made."""
+    with CaptureQueriesContext(connection) as ctx:
+        run()
+    plans = []
+    with connection.cursor() as cursor:
+        for query in ctx.captured_queries:
+            sql = query["sql"]
+            if "customers_customer" not in sql.split(" WHERE ")[0]:
+                continue
+            if connection.vendor == "postgresql":
+                cursor.execute("EXPLAIN " + sql)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            else:
+                cursor.execute("EXPLAIN QUERY PLAN " + sql)
+                plan = "\n".join(row[3] for row in cursor.fetchall())
+            plans.append((sql, plan))
+    return plans
+
+
+def _full_scans(plans) -> list[str]:
+    """Return the plans that read the customer table without an index."""
+    if connection.vendor == "postgresql":
+        return [p for _, p in plans if "Seq Scan on customers_customer " in p + " "]
+    return [
+        p
+        for _, p in plans
+        if any(line.strip() == "SCAN customers_customer" for line in p.splitlines())
+    ]
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite query plans")
+@pytest.mark.parametrize("query", RARE_SEARCHES)
+def test_sqlite_rare_search_reads_indexes(admin_user, many_customers, query):
+    plans = _plans(lambda: customer_list(user=admin_user, query=query))
+    assert len(plans) >= 3
+    assert _full_scans(plans) == []
+    fts = [p for sql, p in plans if "customers_customer_fts MATCH" in sql]
+    for plan in fts:  # the FTS index delivers rows newest first: no sort of all matches
+        assert "VIRTUAL TABLE INDEX" in plan and "TEMP B-TREE" not in plan
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite query plans")
+def test_sqlite_common_term_walks_the_list_and_stops(admin_user, many_customers, monkeypatch):
+    # '김' starts a fifth of the names: rather than sort them all, walk ids newest first.
+    # (The threshold is scaled to this table: 600 matches here stand for 200,000.)
+    monkeypatch.setattr(selectors, "DENSE_BRANCH_ROWS", 200)
+    plans = _plans(lambda: customer_list(user=admin_user, query="김"))
+    walks = [p for sql, p in plans if '+"customers_customer"."name"' in sql]
+    assert len(walks) == 1
+    assert "TEMP B-TREE" not in walks[0]
+    page = customer_list(user=admin_user, query="김")
+    assert len(page.items) == 25 and all(c.name.startswith("김") for c in page.items)
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite query plans")
+@pytest.mark.parametrize("query", ["", "김", "kimball", "010-9999"])
+def test_sqlite_filtered_list_and_sales_view_read_indexes(admin_user, sales, many_customers, query):
+    plans = _plans(lambda: customer_list(user=sales, query=query))
+    plans += _plans(
+        lambda: customer_list(user=admin_user, query=query, filters=CustomerFilters(region="busan"))
+    )
+    assert _full_scans(plans) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("query", [*RARE_SEARCHES, "김", ""])
+def test_postgresql_search_and_filters_can_use_indexes(admin_user, sales, many_customers, query):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # usable, not merely preferred
+    plans = _plans(lambda: customer_list(user=admin_user, query=query))
+    plans += _plans(lambda: customer_list(user=sales, query=query))
+    plans += _plans(
+        lambda: customer_list(user=admin_user, query=query, filters=CustomerFilters(region="busan"))
+    )
+    assert plans
+    assert _full_scans(plans) == []
