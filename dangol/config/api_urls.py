@@ -12,7 +12,10 @@ from drf_spectacular.views import (
 )
 
 from dangol.accounts import api as accounts_api
+from dangol.catalog import api as catalog_api
 from dangol.customers import api as customers_api
+from dangol.sales import api as sales_api
+from dangol.touchpoints import api as touchpoints_api
 
 app_name = "api"
 
@@ -29,4 +32,13 @@ urlpatterns = [
         customers_api.CustomerConsentApi.as_view(),
         name="customer_consents",
     ),
+    path(
+        "customers/<int:pk>/interactions/",
+        touchpoints_api.CustomerInteractionApi.as_view(),
+        name="customer_interactions",
+    ),
+    path("products/", catalog_api.ProductCollectionApi.as_view(), name="product_list"),
+    path("products/<int:pk>/", catalog_api.ProductItemApi.as_view(), name="product_detail"),
+    path("orders/", sales_api.OrderCollectionApi.as_view(), name="order_list"),
+    path("orders/<int:pk>/", sales_api.OrderItemApi.as_view(), name="order_detail"),
 ]

@@ -7,6 +7,9 @@ from typing import Any
 
 from rest_framework import serializers
 
+from dangol.core.errors import NotFoundError
+
+MAX_ID = 2**63 - 1  # ids are bigints
 MAX_JSON_DEPTH = 5
 MAX_JSON_ITEMS = 200
 
@@ -51,3 +54,26 @@ class CustomFieldsField(serializers.DictField):
         kwargs.setdefault("child", serializers.JSONField())
         kwargs.setdefault("validators", [storable_json])
         super().__init__(**kwargs)
+
+
+class VisibleRecordField(serializers.IntegerField):
+    """An id read through a selector, so that what the user may not see does not exist."""
+
+    def lookup(self, pk: int):
+        """Return the record ``pk`` through a selector; raise ``NotFoundError`` if unseen."""
+        raise NotImplementedError
+
+    def to_internal_value(self, data):
+        pk = super().to_internal_value(data)
+        try:
+            if not 0 < pk <= MAX_ID:
+                raise NotFoundError("Ids are positive bigints")
+            return self.lookup(pk)
+        except NotFoundError as exc:
+            raise serializers.ValidationError(
+                f'Invalid pk "{pk}" - object does not exist.', code="does_not_exist"
+            ) from exc
+
+    def run_validators(self, value) -> None:
+        # ``value`` is the record by now; the id was checked in ``to_internal_value``.
+        return None

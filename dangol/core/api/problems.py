@@ -1,7 +1,8 @@
 """Errors as ``application/problem+json`` (RFC 9457), for the API and its fallbacks.
 
 Every error body has ``type``, ``title``, ``status``, ``detail`` and ``code``; validation
-errors add ``errors``, a map of field name to messages (nested fields joined with dots).
+errors add ``errors``, a map of field name to messages (``lines[0].quantity`` for nested
+fields, the way the services name them).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def problem_response(
 
 
 def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Return DRF's nested error detail as ``{"field.sub.0": ["message", ...]}``."""
+    """Return DRF's nested error detail as ``{"lines[0].quantity": ["message", ...]}``."""
     flat: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
@@ -57,7 +58,8 @@ def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
             for index, item in enumerate(detail):
                 if item in ({}, []):
                     continue
-                name = f"{prefix}.{index}" if prefix else str(index)
+                # The services name list items the same way: ``lines[1].discount``.
+                name = f"{prefix}[{index}]"
                 for field, messages in flatten_errors(item, name).items():
                     flat.setdefault(field, []).extend(messages)
     else:

@@ -24,7 +24,7 @@ class ProblemSerializer(serializers.Serializer):
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="Messages per field; nested fields are joined with dots.",
+        help_text="Messages per field; nested ones are named like `lines[0].quantity`.",
     )
 
     class Meta:
@@ -54,7 +54,7 @@ class DangolAutoSchema(AutoSchema):
             codes.append("404")
         if self.method in WRITE_METHODS:
             codes += ["409", "415"]
-        if self.method == "PATCH":
+        if any(getattr(p, "name", "") == "If-Match" for p in self.get_override_parameters()):
             codes.append("412")
         return sorted(codes)
 
