@@ -1,4 +1,30 @@
-"""Reads of customers: the list with search and filters, and the 360 view's parts."""
+"""Reads of customers: the list with search and filters, and the 360 view's parts.
+
+How search works
+----------------
+The list must answer in well under 50 ms at 1,000,000 customers on SQLite and PostgreSQL
+(figures in docs/performance.md, from benchmarks/bench_customer_list.py). Three rules:
+
+- **Keyset pages, no count.** Pages are ``id < cursor ORDER BY id DESC LIMIT 26``: the same
+  cost at any depth; there is no total (a ``COUNT`` alone costs 13-60 ms at 1M).
+- **One indexed query per field, merged here.** The search text becomes branches: an email
+  (text with "@") is an email prefix; otherwise a phone prefix (normalised digits, if the
+  text looks like a phone number), the name, an external-id prefix and an email prefix.
+  Names match anywhere for three characters or more (SQLite: FTS5 trigram table; PostgreSQL:
+  pg_trgm GIN on ``UPPER(name)``) and at the start, in any case, for one or two. Each branch
+  returns at most a page past the cursor and the union is paged again; an ``OR`` across the
+  fields would defeat every index.
+- **The access path fits the term.** A rare term is read from its own index and sorted; a
+  common one ('김' starts a fifth of all names) is found faster by walking the list newest
+  first and checking each row, which needs a few hundred rows for a page. PostgreSQL chooses
+  from its statistics (``bulk.analyze_tables`` after bulk loads). SQLite has no statistics
+  on value ranges, so ``_branch_ids_sqlite`` reads at most ``DENSE_BRANCH_ROWS`` ids from the
+  term's index and walks the list when there are more; an FTS5 match is read in rowid order,
+  newest first, and stops at a full page.
+
+Filters and the role visibility rule are plain conditions on indexed ``(column, id)`` pairs,
+so the newest-first walk also runs on the narrowest filter's index.
+"""
 
 from __future__ import annotations
 
