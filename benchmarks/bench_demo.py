@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 END_DATE = "2026-11-27"
 SECTION = "## Demo generation (issue 2)"
+MARKER = "<!-- bench_demo.py writes the text above this line; notes below are kept -->"
 
 
 def _env(data_dir: str, database_url: str | None) -> dict[str, str]:
@@ -275,17 +276,27 @@ def main() -> None:
         write_section(text)
 
 
-def write_section(text: str, extra: str = "") -> None:
-    """Replace this benchmark's section of docs/performance.md, leaving the rest alone."""
+def write_section(text: str) -> None:
+    """Replace the generated part of this benchmark's section of docs/performance.md.
+
+    Notes written by hand below ``MARKER`` (such as the 1,000,000-customer runs) and every
+    other section are kept as they are.
+    """
     path = ROOT / "docs" / "performance.md"
     current = path.read_text() if path.exists() else "# Performance\n"
+    generated = text.rstrip("\n") + "\n\n" + MARKER + "\n"
     start = current.find(SECTION)
     if start == -1:
-        updated = current.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
+        updated = current.rstrip("\n") + "\n\n" + generated
     else:
         nxt = current.find("\n## ", start + len(SECTION))
-        tail = current[nxt + 1 :] if nxt != -1 else ""
-        updated = current[:start] + text.rstrip("\n") + "\n" + ("\n" + tail if tail else "")
+        end = nxt + 1 if nxt != -1 else len(current)
+        section = current[start:end]
+        notes = section.split(MARKER, 1)[1].lstrip("\n") if MARKER in section else ""
+        body = generated + ("\n" + notes if notes else "")
+        updated = (
+            current[:start] + body.rstrip("\n") + "\n" + ("\n" + current[end:] if nxt != -1 else "")
+        )
     path.parent.mkdir(exist_ok=True)
     path.write_text(updated)
 
