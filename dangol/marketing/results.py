@@ -43,6 +43,7 @@ class _Results:
 
     def __init__(self, *, source: Source, arm_col: str, response_col: str) -> None:
         self.con = duckdb.connect()
+        self.params: list[Any] = []  # parameters of ``from_clause``, run before the rest
         if isinstance(source, str | os.PathLike):
             path = Path(source)
             if not path.is_file():
@@ -51,8 +52,20 @@ class _Results:
                     code=MarketingErrorCode.UNREADABLE_INPUT,
                     field="results",
                 )
-            self.from_clause = "read_csv(?, header = true, all_varchar = true)"
-            self.params: list[Any] = [str(path)]
+            # Read the file once into a table: the checks and the totals scan it again.
+            try:
+                self.con.execute(
+                    "CREATE TEMP TABLE results_file AS "
+                    "SELECT * FROM read_csv(?, header = true, all_varchar = true)",
+                    [str(path)],
+                )
+            except duckdb.Error as exc:
+                raise ReviewInputError(
+                    _("Cannot read the input: %(error)s") % {"error": exc},
+                    code=MarketingErrorCode.UNREADABLE_INPUT,
+                    field="results",
+                ) from exc
+            self.from_clause = "results_file"
         else:
             try:
                 self.con.register("results_frame", source)
@@ -62,7 +75,7 @@ class _Results:
                     code=MarketingErrorCode.UNREADABLE_INPUT,
                     field="results",
                 ) from exc
-            self.from_clause, self.params = "results_frame", []
+            self.from_clause = "results_frame"
         try:
             described = self.fetch(f"DESCRIBE SELECT * FROM {self.from_clause}")
         except duckdb.Error as exc:
