@@ -29,7 +29,6 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from dangol.analytics.clv._rows import distinct_rows  # noqa: E402
 from dangol.analytics.clv.bgnbd import BetaGeo  # noqa: E402
 from dangol.analytics.clv.gamma_gamma import GammaGamma  # noqa: E402
 from dangol.analytics.clv.simulate import bgnbd_simulate  # noqa: E402
@@ -187,7 +186,7 @@ def main() -> int:
 
     python = ensure_lifetimes_venv()
     data = make_data(args.customers, args.seed)
-    n_rows = len(distinct_rows(data["x"], data["t"], data["T"]).weight)
+    n_rows = len(np.unique(np.stack([data["x"], data["t"], data["T"]]), axis=1).T)
     n_repeat = int((data["x"] > 0).sum())
     print(
         f"{args.customers:,} customers, {n_repeat:,} repeat buyers, "

@@ -1,9 +1,9 @@
-"""Validate per-customer summary arrays and fold identical rows together.
+"""Validate per-customer summary arrays, and index the values many customers share.
 
-Many customers share the same ``(frequency, recency, T)``: everyone who bought once on the
-same day, for instance. Every model here computes on the distinct rows, with a count per
-row as a weight, and scatters results back; on a million customers summarised in days that
-shrinks the work several times over.
+Customers summarised in days share a lot: every frequency is one of a few dozen whole
+numbers, T one of a few hundred day counts. The models evaluate their special functions
+once per distinct value (or distinct (x, T) pair) and gather the results per customer,
+which keeps the per-customer work to cheap arithmetic.
 """
 
 from __future__ import annotations
@@ -50,59 +50,54 @@ def validate_summary(
     return x, t_x, big_t
 
 
-@dataclass(frozen=True)
-class DistinctRows:
-    """The distinct ``(x, t_x, T)`` rows of a summary, each with its total weight.
+# Index small whole-number frequencies directly rather than hashing them.
+DENSE_X_LIMIT = 4096
 
-    ``x_values``/``t_values``/``T_values`` are the distinct values of each column and
-    ``x_index``/``t_index``/``T_index`` point every distinct row into them, so functions of
-    one column alone (gammaln of ``r + x``, ``log(alpha + T)``) are evaluated once per
-    distinct value rather than once per row. ``inverse`` maps each input row to its
-    distinct row.
+
+def codes(values: FloatArray) -> tuple[np.ndarray, FloatArray]:
+    """Return (index of each value into the distinct values, the distinct values).
+
+    Whole numbers below ``DENSE_X_LIMIT`` (frequencies, in practice) index themselves, with
+    no hashing; anything else goes through ``pandas.factorize``, which hashes in linear time.
+    """
+    if len(values) and values.min() >= 0 and values.max() < DENSE_X_LIMIT:
+        as_int = values.astype(np.intp)
+        if np.array_equal(as_int, values):
+            return as_int, np.arange(int(values.max()) + 1, dtype=np.float64)
+    found, uniques = pd.factorize(values)
+    return found, np.asarray(uniques, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class DistinctPairs:
+    """The distinct ``(x, T)`` pairs of a summary; ``inverse`` maps each row to its pair.
+
+    The BG/NBD expectation given that a customer is alive depends on ``x`` and ``T`` only,
+    and its hypergeometric function is the costly part of every prediction: evaluating it
+    once per pair (tens of thousands) instead of once per customer (millions) is the saving.
     """
 
-    x_values: FloatArray
-    t_values: FloatArray
-    T_values: FloatArray
-    x_index: np.ndarray
-    t_index: np.ndarray
-    T_index: np.ndarray
-    weight: FloatArray
+    x: FloatArray
+    T: FloatArray
     inverse: np.ndarray
 
-    @property
-    def x(self) -> FloatArray:
-        return self.x_values[self.x_index]
 
-    @property
-    def t_x(self) -> FloatArray:
-        return self.t_values[self.t_index]
-
-    @property
-    def T(self) -> FloatArray:
-        return self.T_values[self.T_index]
-
-
-def distinct_rows(
-    x: FloatArray, t_x: FloatArray, big_t: FloatArray, weights: FloatArray | None = None
-) -> DistinctRows:
-    """Fold identical ``(x, t_x, T)`` rows, summing their weights (1 each by default)."""
-    # pandas.factorize hashes instead of sorting, which keeps this linear in the row count.
-    x_codes, x_values = pd.factorize(x)
-    t_codes, t_values = pd.factorize(t_x)
+def distinct_pairs(x: FloatArray, big_t: FloatArray) -> DistinctPairs:
+    """Return the distinct ``(x, T)`` pairs of the rows."""
+    x_codes, x_values = codes(x)
     T_codes, T_values = pd.factorize(big_t)
-    n_t, n_T = len(t_values), len(T_values)
-    key = (x_codes.astype(np.int64) * n_t + t_codes) * n_T + T_codes
-    row_codes, row_keys = pd.factorize(key)
-    weight = np.bincount(row_codes, weights=weights, minlength=len(row_keys)).astype(np.float64)
-    row_keys = np.asarray(row_keys, dtype=np.int64)
-    return DistinctRows(
-        x_values=np.asarray(x_values, dtype=np.float64),
-        t_values=np.asarray(t_values, dtype=np.float64),
-        T_values=np.asarray(T_values, dtype=np.float64),
-        x_index=row_keys // (n_t * n_T),
-        t_index=(row_keys // n_T) % n_t,
-        T_index=row_keys % n_T,
-        weight=weight,
-        inverse=row_codes,
+    T_values = np.asarray(T_values, dtype=np.float64)
+    key = x_codes.astype(np.int64) * len(T_values) + T_codes
+    space = len(x_values) * len(T_values)
+    if space <= 4 * len(x) + 1_000_000:
+        # Small key space: mark the keys present and number them, with no hashing.
+        present = np.flatnonzero(np.bincount(key, minlength=space))
+        number = np.empty(space, dtype=np.intp)
+        number[present] = np.arange(len(present))
+        keys, inverse = present, number[key]
+    else:
+        inverse, keys = pd.factorize(key)
+        keys = np.asarray(keys, dtype=np.int64)
+    return DistinctPairs(
+        x=x_values[keys // len(T_values)], T=T_values[keys % len(T_values)], inverse=inverse
     )

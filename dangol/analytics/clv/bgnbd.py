@@ -26,16 +26,12 @@ import pandas as pd
 from scipy import optimize, special
 from threadpoolctl import threadpool_limits
 
-from dangol.analytics.clv._rows import FloatArray, distinct_rows, validate_summary
+from dangol.analytics.clv._rows import FloatArray, codes, distinct_pairs, validate_summary
 from dangol.analytics.clv.errors import ClvErrorCode, ClvFitError, ClvInputError, ClvNotFittedError
 
 # Bounds on the log of every parameter: wide enough for any real data set, and they keep
 # the optimiser away from overflow while it explores.
 _LOG_BOUNDS = (-12.0, 12.0)
-
-
-# Up to this many distinct frequencies, index them directly by value instead of hashing.
-_DENSE_X_LIMIT = 4096
 
 
 @dataclass(frozen=True)
@@ -61,16 +57,8 @@ class _FitData:
     row_x: FloatArray
 
 
-def _codes(values: FloatArray) -> tuple[np.ndarray, FloatArray]:
-    """Return (index of each value, distinct values), by hashing or, for small ints, directly."""
-    if len(values) and values.max() < _DENSE_X_LIMIT and np.all(values == np.floor(values)):
-        return values.astype(np.intp), np.arange(int(values.max()) + 1, dtype=np.float64)
-    codes, uniques = pd.factorize(values)
-    return codes, np.asarray(uniques, dtype=np.float64)
-
-
 def _prepare(x: FloatArray, t_x: FloatArray, big_t: FloatArray, w: FloatArray) -> _FitData:
-    x_codes, x_values = _codes(x)
+    x_codes, x_values = codes(x)
     T_codes, T_values = pd.factorize(big_t)
     n_x, n_T = len(x_values), len(T_values)
     repeat = x > 0
@@ -276,9 +264,9 @@ class BetaGeo:
         if t < 0:
             raise ClvInputError("t must be >= 0", field="t", code=ClvErrorCode.INVALID_PARAMETER)
         x, t_x, big_t = validate_summary(frequency, recency, T)
-        rows = distinct_rows(x, t_x, big_t)
-        values = self._conditional_expected(t, rows.x, rows.t_x, rows.T)
-        return values[rows.inverse]
+        pairs = distinct_pairs(x, big_t)
+        if_alive = self._expected_purchases_if_alive(t, pairs.x, pairs.T)
+        return if_alive[pairs.inverse] * special.expit(-self._log_odds_dropped(x, t_x, big_t))
 
     def expected_number_of_purchases_up_to_time(self, t: object) -> FloatArray:
         """Return E[X(t)], the expected purchases of a new customer in a period of length t."""
@@ -307,9 +295,13 @@ class BetaGeo:
             )
         return np.where(x > 0, d, -np.inf)
 
-    def _conditional_expected(
-        self, t: float, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+    def _expected_purchases_if_alive(
+        self, t: float, x: FloatArray, big_t: FloatArray
     ) -> FloatArray:
+        """Return E[purchases in (T, T + t] | alive at T, x, T]: FHL eq. 10 without P(alive).
+
+        It does not depend on t_x, so callers evaluate it once per distinct (x, T).
+        """
         r, alpha, b = self.r_, self.alpha_, self.b_
         z = t / (alpha + big_t + t)
 
@@ -322,8 +314,7 @@ class BetaGeo:
             )
             return (a + b + x - 1.0) / (a - 1.0) * (1.0 - tail)
 
-        p_alive = special.expit(-self._log_odds_dropped(x, t_x, big_t))
-        return _around_a_equal_one(at, self.a_) * p_alive
+        return _around_a_equal_one(at, self.a_)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "r_"):

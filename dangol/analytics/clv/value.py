@@ -7,7 +7,8 @@ discounted sum::
 
 with ``t_i = min(i * period, H)``, ``n = ceil(H / period)``, ``E[N(T, T + t)]`` the BG/NBD
 conditional expected purchases and ``E[spend]`` the Gamma-Gamma conditional expected
-average value. Purchases are computed once per distinct ``(x, t_x, T)`` row.
+average value. The costly part, E[purchases | alive], is computed once per distinct
+``(x, T)`` pair and discounted there.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dangol.analytics.clv._rows import FloatArray, as_float_array, distinct_rows, validate_summary
+from dangol.analytics.clv._rows import FloatArray, as_float_array, distinct_pairs, validate_summary
 from dangol.analytics.clv.bgnbd import BetaGeo
 from dangol.analytics.clv.errors import ClvErrorCode, ClvInputError
 from dangol.analytics.clv.gamma_gamma import GammaGamma
@@ -75,24 +76,24 @@ def clv_scores(
     m = as_float_array(monetary, name="monetary")
     if len(m) != len(x):
         raise ClvInputError("monetary must have one value per customer", field="monetary")
-    rows = distinct_rows(x, t_x, big_t)
-    row_x, row_t, row_T = rows.x, rows.t_x, rows.T
-
+    # E[purchases | alive] depends on (x, T) only: discount it per distinct pair, then scale
+    # each customer's by P(alive) and expected spend.
+    pairs = distinct_pairs(x, big_t)
     steps = math.ceil(horizon / period - 1e-9)
-    previous = np.zeros(len(row_x))
-    discounted = np.zeros(len(row_x))
+    previous = np.zeros(len(pairs.x))
+    discounted = np.zeros(len(pairs.x))
     for i in range(1, steps + 1):
-        cumulative = bgnbd._conditional_expected(min(i * period, horizon), row_x, row_t, row_T)
+        cumulative = bgnbd._expected_purchases_if_alive(min(i * period, horizon), pairs.x, pairs.T)
         discounted += (cumulative - previous) / (1.0 + discount_rate) ** i
         previous = cumulative
 
     value = gamma_gamma.conditional_expected_average_profit(x, m)
-    p_alive = bgnbd.conditional_probability_alive(row_x, row_t, row_T)
+    p_alive = bgnbd.conditional_probability_alive(x, t_x, big_t)
     return ClvScores(
-        p_alive=p_alive[rows.inverse],
-        expected_purchases=previous[rows.inverse],
+        p_alive=p_alive,
+        expected_purchases=previous[pairs.inverse] * p_alive,
         expected_avg_value=value,
-        clv=discounted[rows.inverse] * value,
+        clv=discounted[pairs.inverse] * p_alive * value,
     )
 
 
