@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -194,6 +195,7 @@ def main() -> int:
         file=sys.stderr,
     )
 
+    load_before = os.getloadavg()[0]
     dangol_runs, lifetimes_runs = [], []
     with tempfile.TemporaryDirectory() as tmp:
         data_path = Path(tmp) / "customers.npz"
@@ -249,6 +251,14 @@ def main() -> int:
         {k: f"{v:.1e}" for k, v in sample_diff.items()}
     ))  # fmt: skip
     print(f"Dangol BG/NBD iterations: {dangol_runs[0]['bgnbd_iterations']}")
+    print(
+        "BG/NBD fit per round (lifetimes / dangol, s): "
+        + ", ".join(
+            f"{theirs['bgnbd_fit']:.2f} / {ours['bgnbd_fit']:.3f}"
+            for theirs, ours in zip(lifetimes_runs, dangol_runs, strict=True)
+        )
+    )
+    print(f"1-minute load average: {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     return 0 if bg_diff <= 1e-3 else 1
 
 
