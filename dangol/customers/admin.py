@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from dangol.accounts.roles import user_role
 from dangol.core.service_admin import (
     LargeTableAdmin,
     ReadOnlyAdminMixin,
@@ -127,6 +129,27 @@ class CustomerAdmin(ServiceAdminMixin, LargeTableAdmin):
             user=request.user, query=term, filters=filters, size=SEARCH_LIMIT
         )
         return queryset.filter(pk__in=[customer.pk for customer in page.items]), False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        if obj is None:
+            return allowed and user_role(request.user) in permissions.ROLES_DELETING
+        return allowed and permissions.can_delete(request.user, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, _, protected = super().get_deleted_objects(objs, request)
+        # Consent history and scores go with the customer (customer_delete decides); that
+        # their own admins are read-only must not block it.
+        return deleted, model_count, set(), protected
+
+    def delete_model(self, request, obj):
+        services.customer_delete(actor=request.user, customer=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        # All or nothing: a customer the user may not delete leaves the others in place.
+        for customer in queryset.select_related("owner"):
+            services.customer_delete(actor=request.user, customer=customer)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -179,3 +179,20 @@ def test_staff_see_only_their_customers_in_the_admin(client, sales):
     client.force_login(sales)
     response = client.get(reverse("admin:customers_customer_changelist"))
     assert [c.pk for c in response.context["cl"].result_list] == [mine.pk]
+
+
+def test_admin_delete_goes_through_the_service(root_client, customer):
+    url = reverse("admin:customers_customer_delete", args=[customer.pk])
+    assert root_client.post(url, {"post": "yes"}).status_code == 302
+    assert (Customer.objects.count(), ConsentEvent.objects.count()) == (0, 0)
+
+
+def test_roles_that_may_not_delete_customers_get_no_delete_page(client, sales):
+    sales.is_staff = True
+    sales.save()
+    sales.user_permissions.add(*Permission.objects.filter(codename__endswith="_customer"))
+    customer = CustomerFactory(owner=sales)
+    client.force_login(sales)
+    url = reverse("admin:customers_customer_delete", args=[customer.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Customer.objects.filter(pk=customer.pk).exists()
