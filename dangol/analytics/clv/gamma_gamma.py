@@ -2,7 +2,7 @@
 
 A customer's transaction values are ``Gamma(p, nu)`` around a personal scale
 ``nu ~ Gamma(q, v)``. Given ``x`` repeat transactions with mean value ``m`` the
-log-likelihood of one customer (up to a term free of the parameters) is::
+log-likelihood of one customer (the log density of the mean spend ``m``) is::
 
     lnG(p x + q) - lnG(p x) - lnG(q) + q ln v + (p x - 1) ln m + p x ln x - (p x + q) ln(v + x m)
 
@@ -113,7 +113,7 @@ class GammaGamma:
     """Gamma-Gamma spend model: ``GammaGamma().fit(frequency, monetary)``.
 
     After ``fit`` the parameters are ``p_``, ``q_``, ``v_`` (Fader & Hardie's gamma), the
-    maximised log-likelihood ``log_likelihood_`` (without the parameter-free term) and
+    maximised log-likelihood ``log_likelihood_`` and
     ``n_customers_``, the number of repeat buyers used.
     """
 

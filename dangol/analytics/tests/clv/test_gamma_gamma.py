@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -89,3 +91,17 @@ def test_rejects_zero_spend_of_a_repeat_buyer():
 def test_predictions_need_a_fit():
     with pytest.raises(ClvNotFittedError):
         GammaGamma().conditional_expected_average_profit([1], [10.0])
+
+
+def test_log_likelihood_is_the_density_of_the_mean_spends():
+    x, m = _spends(50, p=6.0, q=3.7, v=15.0, seed=4)
+
+    model = GammaGamma().fit(x, m)
+
+    p, q, v = model.p_, model.q_, model.v_
+    by_hand = sum(
+        math.lgamma(p * xi + q) - math.lgamma(p * xi) - math.lgamma(q) + q * math.log(v)
+        + (p * xi - 1) * math.log(mi) + p * xi * math.log(xi) - (p * xi + q) * math.log(v + xi * mi)
+        for xi, mi in zip(x, m, strict=True)
+    )  # fmt: skip
+    assert model.log_likelihood_ == pytest.approx(by_hand, rel=1e-12)
