@@ -72,6 +72,8 @@ def clv_scores(
     :param period: length of one discounting step, in the time unit of the summary.
     """
     _check_horizon(horizon, discount_rate, period)
+    bgnbd._check_fitted()
+    gamma_gamma._check_fitted()
     x, t_x, big_t = validate_summary(frequency, recency, T)
     m = as_float_array(monetary, name="monetary")
     if len(m) != len(x):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dangol.analytics.clv.bgnbd import BetaGeo
-from dangol.analytics.clv.errors import ClvInputError
+from dangol.analytics.clv.errors import ClvInputError, ClvNotFittedError
 from dangol.analytics.clv.gamma_gamma import GammaGamma
 from dangol.analytics.clv.value import clv_scores, customer_lifetime_value
 
@@ -93,3 +93,9 @@ def test_rejects_bad_horizon_or_rate(models, horizon, discount_rate, field):
             bgnbd=bg, gamma_gamma=gg, **CUSTOMERS, horizon=horizon, discount_rate=discount_rate
         )
     assert excinfo.value.field == field
+
+
+def test_needs_fitted_models(models):
+    bg, _ = models
+    with pytest.raises(ClvNotFittedError):
+        clv_scores(bgnbd=bg, gamma_gamma=GammaGamma(), **CUSTOMERS, horizon=4, discount_rate=0.0)
