@@ -201,6 +201,8 @@ def vcard_lines(record: dict, *, version: str) -> list[str]:
     from dangol.integration.readers import VCARD_EXTENSIONS
 
     for prop, column in VCARD_EXTENSIONS.items():
+        if column == "gender":
+            continue  # written above, as GENDER in 4.0
         value = record[column]
         if isinstance(value, bool):
             value = "true" if value else "false"

@@ -433,6 +433,7 @@ _VCARD_GENDER = {"F": "female", "M": "male", "O": "other", "N": "", "U": ""}
 # Dangol's own extension properties: the fields a vCard has no place for (round trips).
 VCARD_EXTENSIONS = {
     "X-DANGOL-KIND": "kind",
+    "X-DANGOL-GENDER": "gender",
     "X-DANGOL-REGION": "region",
     "X-DANGOL-GROUP": "customer_group",
     "X-DANGOL-CHANNEL": "acquisition_channel",

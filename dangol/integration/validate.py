@@ -522,7 +522,9 @@ def _order_rules(typed, frame, present, lookups, out) -> None:
     )
     if "discount" in typed:
         gross = quantity * typed["unit_price"]
-        over = typed["discount"].notna() & gross.notna() & (typed["discount"] > gross)
+        over = (
+            typed["discount"].notna() & gross.notna() & (quantity > 0) & (typed["discount"] > gross)
+        )
         out.add(over, "discount", frame["discount"], "more than quantity x unit_price")
     # Lines of one order must agree on what belongs to the order itself.
     lines = pd.Series(typed.index, index=typed.index)

@@ -36,6 +36,7 @@ class Command(BaseCommand):
         mode.add_argument(
             "--skip-bad", dest="skip_bad", action="store_true", help="import the good rows only"
         )
+        parser.set_defaults(skip_bad=False)
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, **options):
