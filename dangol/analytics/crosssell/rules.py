@@ -9,8 +9,9 @@ the thresholds passed as parameters.
 Frequent itemsets are found level-wise (Apriori): the frequent items, then candidate
 k-itemsets made by joining two frequent (k-1)-itemsets that share their first k-2 items
 (items kept in ascending id order, so each set is generated once), pruned when any other
-(k-1)-subset is infrequent, then counted by joining the candidates to the baskets. Rules
-have one item on the right-hand side, as in arules and mlxtend:
+(k-1)-subset is infrequent. Candidates are counted from the baskets' occurrences of the
+frequent (k-1)-itemsets, each extended by the basket's later items. Rules have one item on
+the right-hand side, as in arules and mlxtend:
 
 - support(A => c) = baskets containing A and c / all baskets
 - confidence(A => c) = support(A and c) / support(A)
@@ -219,8 +220,10 @@ def _level_one(*, con: duckdb.DuckDBPyConnection, min_count: int) -> int:
         "HAVING count(*) >= ?",
         [min_count],
     )
-    # Baskets reduced to their frequent items: every later join runs on this.
+    # Baskets reduced to their frequent items, and the occurrences of the frequent
+    # 1-itemsets: each level extends the previous level's occurrences.
     con.execute("CREATE TEMP TABLE txf AS SELECT b, i FROM tx SEMI JOIN f1 ON tx.i = f1.i1")
+    con.execute("CREATE TEMP TABLE o1 AS SELECT b, i AS i1 FROM txf")
     return con.execute("SELECT count(*) FROM f1").fetchone()[0]
 
 
@@ -241,15 +244,27 @@ def _level(*, con: duckdb.DuckDBPyConnection, k: int, min_count: int) -> int:
         f"CREATE TEMP TABLE c{k} AS SELECT {select} FROM {prev} a "
         f"JOIN {prev} b ON {' AND '.join(on)} {' '.join(prune)}"
     )
-    joins = ["JOIN txf t1 ON t1.i = c.i1"] + [
-        f"JOIN txf t{p} ON t{p}.b = t1.b AND t{p}.i = c.i{p}" for p in range(2, k + 1)
-    ]
-    group = ", ".join(_cols("c.", range(1, k + 1)))
+    # Count by extending, within each basket, every occurrence of a frequent (k-1)-itemset
+    # with each later item of the basket, kept when the result is a candidate. This touches
+    # only itemsets baskets really hold; joining each candidate to every basket of its
+    # first item instead was 10 times slower on Groceries at support 0.001 (22 s vs 2 s).
+    items = _cols("", range(1, k + 1))
+    on_cand = " AND ".join(f"c.{col} = x.{col}" for col in items)
     con.execute(
-        f"CREATE TEMP TABLE f{k} AS SELECT {group}, count(*) AS cnt FROM c{k} c "
-        f"{' '.join(joins)} GROUP BY {group} HAVING count(*) >= ?",
+        f"CREATE TEMP TABLE x{k} AS SELECT x.* FROM ("
+        f"SELECT o.b, {', '.join(_cols('o.', range(1, k)))}, t.i AS i{k} "
+        f"FROM o{k - 1} o JOIN txf t ON t.b = o.b AND t.i > o.i{k - 1}"
+        f") x SEMI JOIN c{k} c ON {on_cand}"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE f{k} AS SELECT {', '.join(items)}, count(*) AS cnt FROM x{k} "
+        f"GROUP BY ALL HAVING count(*) >= ?",
         [min_count],
     )
+    on_freq = " AND ".join(f"f.{col} = x.{col}" for col in items)
+    con.execute(f"CREATE TEMP TABLE o{k} AS SELECT x.* FROM x{k} x SEMI JOIN f{k} f ON {on_freq}")
+    con.execute(f"DROP TABLE x{k}")
+    con.execute(f"DROP TABLE o{k - 1}")
     return con.execute(f"SELECT count(*) FROM f{k}").fetchone()[0]
 
 
@@ -339,6 +354,7 @@ def baskets_mine(
     """
     _check_thresholds(min_support=min_support, min_confidence=min_confidence, max_length=max_length)
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # it would write to the CLI's terminal
     try:
         n_baskets, n_items = _load_baskets(
             con=con, source=source, basket_col=basket_col, item_col=item_col
