@@ -43,6 +43,7 @@ class _Results:
 
     def __init__(self, *, source: Source, arm_col: str, response_col: str) -> None:
         self.con = duckdb.connect()
+        self.con.execute("SET enable_progress_bar = false")  # it would write to the terminal
         self.params: list[Any] = []  # parameters of ``from_clause``, run before the rest
         if isinstance(source, str | os.PathLike):
             path = Path(source)

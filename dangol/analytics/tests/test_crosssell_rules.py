@@ -12,6 +12,7 @@ from collections import Counter
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -252,6 +253,38 @@ def test_groceries_itemsets_equal_a_plain_python_count(groceries):
         assert rule.lift == pytest.approx(
             rule.confidence / (expected[rule.consequent] / len(baskets))
         )
+
+
+def test_deep_itemsets_equal_a_brute_force_count():
+    rng = np.random.default_rng(7)
+    # 400 baskets over 12 items with skewed popularity: itemsets grow to five items or more.
+    weights = np.linspace(0.7, 0.1, 12)
+    rows = [
+        (basket, f"item{item:02d}")
+        for basket in range(400)
+        for item in range(12)
+        if rng.random() < weights[item]
+    ]
+    frame = pd.DataFrame(rows, columns=["basket", "item"])
+    baskets: dict[int, list[str]] = {}
+    for basket, item in rows:
+        baskets.setdefault(basket, []).append(item)
+    counts: Counter[tuple[str, ...]] = Counter()
+    for items in baskets.values():
+        for size in range(1, len(items) + 1):
+            counts.update(combinations(sorted(items), size))
+    expected = {items: n for items, n in counts.items() if n >= 20}  # 0.05 * 400
+
+    mining = baskets_mine(
+        source=frame, basket_col="basket", item_col="item", min_support=0.05, min_confidence=0.9
+    )
+
+    assert max(len(items) for items in expected) >= 5
+    assert {s.items: s.count for s in mining.itemsets} == expected
+    for rule in mining.rules:
+        both = tuple(sorted(rule.antecedent + rule.consequent))
+        assert rule.confidence == pytest.approx(expected[both] / expected[rule.antecedent])
+        assert rule.confidence >= 0.9
 
 
 def test_cli_prints_the_rules_as_json():
