@@ -1,7 +1,8 @@
 """Helpers for API tests: clients authenticated with a real token, and a clean throttle.
 
 Import the ``clean_throttle`` fixture into a test module to start each test with empty
-rate-limit counters (they live in the process-wide local-memory cache).
+rate-limit counters (they live in the process-wide local-memory cache) and a fast
+password hasher.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ def token_client(user) -> APIClient:
 
 
 @pytest.fixture(autouse=True)
-def clean_throttle():
+def clean_throttle(settings):
+    # Role fixtures create several users per test; PBKDF2's deliberate slowness (about
+    # 0.3 s a password here) would dominate the API tests, which never log in.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     cache.clear()
