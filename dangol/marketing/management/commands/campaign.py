@@ -168,7 +168,7 @@ class Command(BaseCommand):
             self._write_json([r.as_dict() for r in rows])
             return
         heads = (_("column"), _("group"), _("arm"), _("customers"), _("rate"), _("control"))
-        tail = (_("uplift"), _("95% CI"), _("p-value"))
+        tail = (_("uplift"), "95% " + _("CI"), _("p-value"))
         self.stdout.write(
             f"{heads[0]:<16} {heads[1]:<18} {heads[2]:<28} {heads[3]:>9} {heads[4]:>7} "
             f"{heads[5]:>7} {tail[0]:>7} {tail[1]:>17} {tail[2]:>9}"
