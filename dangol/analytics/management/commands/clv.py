@@ -120,7 +120,8 @@ class Command(BaseCommand):
     ) -> None:
         scores = clv_score_from_transactions(**inputs, horizon=horizon, discount_rate=discount_rate)
         if out == "-":
-            scores.to_csv(self.stdout, index=False)
+            # One write: OutputWrapper would add a newline to any chunk not ending in one.
+            self.stdout.write(scores.to_csv(index=False), ending="")
             return
         try:
             scores.to_csv(out, index=False)

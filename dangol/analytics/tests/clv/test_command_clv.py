@@ -169,3 +169,20 @@ def test_an_empty_file_exits_non_zero(tmp_path):
 
     with pytest.raises(CommandError, match=r"empty\.csv is empty$"):
         call_command("clv", "fit", *_input_flags(path), "--json")
+
+
+def test_score_to_standard_output(cdnow_csv):
+    out = io.StringIO()
+
+    call_command(
+        "clv", "score", *_input_flags(cdnow_csv, **{"--time-unit": "day"}),
+        "--horizon", "30", "--out", "-", stdout=out,
+    )  # fmt: skip
+
+    lines = out.getvalue().splitlines()
+    assert lines[0] == (
+        "customer_id,frequency,recency,T,monetary,p_alive,expected_purchases,expected_avg_value,clv"
+    )
+    assert len(lines) == 2358
+    # In days: customer 00004's first purchase 1997-01-01, last repeat 1997-08-02.
+    assert lines[1].startswith("00004,2,213.0,272.0,22.345,")
