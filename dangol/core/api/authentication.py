@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -24,17 +25,17 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
-                "Malformed Authorization header: expected 'Bearer <token>'"
+                _("Malformed Authorization header: expected 'Bearer <token>'")
             )
         try:
             plaintext = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed("Invalid API token") from exc
+            raise exceptions.AuthenticationFailed(_("Invalid API token")) from exc
         token = api_token_authenticate(plaintext=plaintext)
         if token is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API token")
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API token"))
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("The token's user is deactivated")
+            raise exceptions.AuthenticationFailed(_("The token's user is deactivated"))
         api_token_mark_used(token=token)
         return token.user, token
 

@@ -14,6 +14,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DataError, IntegrityError
 from django.http import Http404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -40,13 +42,13 @@ class PreconditionFailed(exceptions.APIException):
     """``If-Match`` named a version that is no longer current."""
 
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The record changed since you read it; fetch it again"
+    default_detail = _("The record changed since you read it; fetch it again")
     default_code = "precondition_failed"
 
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the stored data"
+    default_detail = _("The request conflicts with the stored data")
     default_code = "conflict"
 
 
@@ -85,7 +87,9 @@ def _api_problem(exc: exceptions.APIException) -> Response:
         return _problem(
             status_code=exc.status_code,
             code=first_code(exc.detail),
-            detail=f"Invalid input: {fields}" if fields else "Invalid input",
+            detail=_("Invalid input: %(fields)s") % {"fields": fields}
+            if fields
+            else _("Invalid input"),
             errors=errors,
             headers=headers,
         )
@@ -111,7 +115,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         # A value the database cannot store that validation let through: the client's
         # input, so a 400, but logged because validation should have caught it.
         logger.warning("API input rejected by the database: %s", exc)
-        exc = exceptions.ValidationError({"non_field_errors": ["A value is out of range"]})
+        exc = exceptions.ValidationError({"non_field_errors": [gettext("A value is out of range")]})
     elif isinstance(exc, IntegrityError):
         logger.warning("API write conflicted with a database constraint: %s", exc)
         exc = Conflict()
@@ -121,5 +125,5 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     return _problem(
         status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
         code="server_error",
-        detail="An unexpected error occurred; it has been logged",
+        detail=gettext("An unexpected error occurred; it has been logged"),
     )

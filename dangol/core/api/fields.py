@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from dangol.core.errors import NotFoundError
@@ -18,21 +19,21 @@ def _check_json(value: Any, depth: int, count: list[int]) -> None:
     count[0] += 1
     if depth > MAX_JSON_DEPTH or count[0] > MAX_JSON_ITEMS:
         raise serializers.ValidationError(
-            f"Too large or too deeply nested (at most {MAX_JSON_ITEMS} values, "
-            f"{MAX_JSON_DEPTH} levels)",
+            _("Too large or too deeply nested (at most %(items)d values, %(depth)d levels)")
+            % {"items": MAX_JSON_ITEMS, "depth": MAX_JSON_DEPTH},
             code="too_large",
         )
     if isinstance(value, str):
         if "\x00" in value:
-            raise serializers.ValidationError("Text may not contain NUL characters", code="null")
+            raise serializers.ValidationError(_("Text may not contain NUL characters"), code="null")
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise serializers.ValidationError(
-                "Text may not contain unpaired surrogates", code="surrogate"
+                _("Text may not contain unpaired surrogates"), code="surrogate"
             ) from exc
     elif isinstance(value, float) and not math.isfinite(value):
-        raise serializers.ValidationError("Numbers must be finite", code="invalid")
+        raise serializers.ValidationError(_("Numbers must be finite"), code="invalid")
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_json(key, depth + 1, count)

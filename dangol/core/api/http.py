@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
@@ -37,6 +38,6 @@ def if_match_version(request: Request) -> int | None:
     match = _ETAG.match(value)
     if match is None:
         raise exceptions.ValidationError(
-            {"If-Match": ['Expected an ETag from this API, such as "3"']}, code="invalid"
+            {"If-Match": [_('Expected an ETag from this API, such as "3"')]}, code="invalid"
         )
     return int(match.group(1))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from dangol.core.api.problems import problem_response
 
@@ -41,18 +42,18 @@ class ApiErrorMiddleware:
             return response
         if response.status_code == 404:
             return problem_response(
-                status=404, code="not_found", detail="No API endpoint at this address"
+                status=404, code="not_found", detail=gettext("No API endpoint at this address")
             )
         if response.status_code >= 500:
             return problem_response(
                 status=response.status_code,
                 code="server_error",
-                detail="An unexpected error occurred; it has been logged",
+                detail=gettext("An unexpected error occurred; it has been logged"),
             )
         return problem_response(
             status=response.status_code,
             code="error",
-            detail=response.reason_phrase or "Request failed",
+            detail=response.reason_phrase or gettext("Request failed"),
         )
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -63,5 +64,5 @@ class ApiErrorMiddleware:
         return problem_response(
             status=500,
             code="server_error",
-            detail="An unexpected error occurred; it has been logged",
+            detail=gettext("An unexpected error occurred; it has been logged"),
         )

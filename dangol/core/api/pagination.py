@@ -11,6 +11,7 @@ import binascii
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
@@ -35,11 +36,11 @@ def decode_cursor(cursor: str) -> tuple[int | None, int | None]:
 
     :raises serializers.ValidationError: the cursor was not made by ``encode_cursor``.
     """
-    invalid = serializers.ValidationError("Invalid cursor", code="invalid_cursor")
+    invalid = serializers.ValidationError(_("Invalid cursor"), code="invalid_cursor")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
-        direction, _, value = raw.partition(":")
+        direction, _sep, value = raw.partition(":")
         number = int(value)
     except (ValueError, UnicodeError, binascii.Error) as exc:
         raise invalid from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from dangol.accounts.roles import user_role
@@ -10,7 +11,7 @@ from dangol.accounts.roles import user_role
 class HasRole(BasePermission):
     """Let in authenticated users who have a Dangol role (a user without one sees nothing)."""
 
-    message = "Your account has no role in Dangol; ask an administrator for one."
+    message = _("Your account has no role in Dangol; ask an administrator for one.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
