@@ -111,13 +111,14 @@ def order_get(*, user, pk: int) -> Order:
     Raise ``NotFoundError`` when it does not exist or its customer is not visible to
     ``user``; both look the same so ids cannot be probed.
     """
-    order = Order.objects.select_related("customer", "customer__owner").filter(pk=pk).first()
+    order = (
+        with_totals(Order.objects.select_related("customer", "customer__owner"))
+        .filter(pk=pk)
+        .first()
+    )
     if order is None or not permissions.can_see(user, order.customer):
         raise NotFoundError("No such order")
-    lines = list(
+    order.line_items = list(
         order.lines.select_related("product").annotate(line_total=_line_total()).order_by("id")
     )
-    order.line_items = lines
-    order.total = sum((line.line_total for line in lines), Decimal("0"))
-    order.line_count = len(lines)
     return order
