@@ -14,6 +14,11 @@ from dangol.sales.tests.factories import OrderFactory, OrderLineFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _order_with_lines(customer, number, *lines, days_ago=0, status="completed"):
     order = OrderFactory(
         customer=customer,

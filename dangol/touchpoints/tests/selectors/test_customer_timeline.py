@@ -15,6 +15,11 @@ from dangol.touchpoints.tests.factories import InteractionFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def test_customer_timeline_is_newest_first_and_limited():
     customer = CustomerFactory()
     now = timezone.now()
