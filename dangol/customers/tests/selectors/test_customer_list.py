@@ -106,6 +106,27 @@ def test_filters(admin_user, people):
     ]
 
 
+def test_page_loads_groups_owners_and_scores_in_the_same_query(
+    admin_user, people, django_assert_num_queries
+):
+    customer_list(user=admin_user)  # reads the user's role once, then keeps it on the user
+    with django_assert_num_queries(1):
+        page = customer_list(user=admin_user)
+        assert [c.customer_group.code for c in page.items] == [
+            "retail",
+            "retail",
+            "wholesale",
+            "retail",
+        ]
+        assert [c.owner for c in page.items] == [None, None, None, None]
+
+
+def test_unknown_group_matches_nothing(admin_user, people):
+    unknown = CustomerFilters(customer_group="no-such-group")
+    assert names(customer_list(user=admin_user, filters=unknown)) == []
+    assert names(customer_list(user=admin_user, query="김", filters=unknown)) == []
+
+
 def test_keyset_pages_forward_and_back(admin_user):
     made = [CustomerFactory(name=f"P{i:02d}") for i in range(7)]
     first = customer_list(user=admin_user, size=3)

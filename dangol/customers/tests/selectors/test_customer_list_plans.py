@@ -96,7 +96,7 @@ def _full_scans(plans) -> list[str]:
 @pytest.mark.parametrize("query", RARE_SEARCHES)
 def test_sqlite_rare_search_reads_indexes(admin_user, many_customers, query):
     plans = _plans(lambda: customer_list(user=admin_user, query=query))
-    assert len(plans) >= 3
+    assert len(plans) >= 2  # at least one branch and the page
     assert _full_scans(plans) == []
     fts = [p for sql, p in plans if "customers_customer_fts MATCH" in sql]
     for plan in fts:  # the FTS index delivers rows newest first: no sort of all matches
