@@ -19,7 +19,7 @@ rows weighted by how many customers share them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -159,6 +159,26 @@ def _log_likelihood_and_gradient(
     return loglik, np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
 
 
+def _sample(data: _FitData, *, max_rows: int = 20_000) -> _FitData:
+    """Return ``data`` with every k-th repeat-buyer row, its weight scaled by k.
+
+    Good enough to rank starting points, at a fraction of a full evaluation's cost; the
+    parts summed per x and per T stay exact.
+    """
+    step = -(-len(data.row_weight) // max_rows)
+    if step <= 1:
+        return data
+    picked = slice(0, None, step)
+    return replace(
+        data,
+        row_x_index=data.row_x_index[picked],
+        row_t_index=data.row_t_index[picked],
+        row_T_index=data.row_T_index[picked],
+        row_weight=data.row_weight[picked] * step,
+        row_x=data.row_x[picked],
+    )
+
+
 def _starting_points(data: _FitData) -> list[FloatArray]:
     """Return candidate log-parameter vectors around the data's mean purchase rate."""
     sum_x = _dot(data.x_weight, data.x_values)
@@ -214,7 +234,11 @@ class BetaGeo:
             # Minimise the mean negative log-likelihood so tolerances do not depend on N.
             return -ll / total_weight, -grad / total_weight
 
-        start = min(_starting_points(data), key=lambda p: objective(p)[0])
+        sample = _sample(data)
+        start = min(
+            _starting_points(data),
+            key=lambda p: -_log_likelihood_and_gradient(p, sample)[0],
+        )
         # L-BFGS-B's few-parameter linear algebra goes through BLAS; a threaded BLAS only
         # adds wake-up latency to each of those tiny steps (9 ms a step on a busy 2-core box).
         with threadpool_limits(limits=1, user_api="blas"):
