@@ -135,8 +135,8 @@ def _ordered_ids(queryset: QuerySet, *, size: int, after: int | None, before: in
     return list(queryset.order_by("-id").values_list("id", flat=True)[: size + 1])
 
 
-def _branch_ids_postgresql(base: QuerySet, branch, *, size, after, before) -> list[int]:
-    """Return a branch's ids past the cursor; statistics let the planner pick the path.
+def _branch_postgresql(base: QuerySet, branch, *, size, after, before) -> QuerySet:
+    """Return a branch's ids past the cursor as a subquery; statistics pick the path.
 
     With ``ANALYZE`` done, PostgreSQL walks the primary key backwards for a common term and
     reads the term's own index (then sorts) for a rare one.
@@ -149,7 +149,13 @@ def _branch_ids_postgresql(base: QuerySet, branch, *, size, after, before) -> li
         condition = Q()
         for prefix in branch.prefixes:
             condition |= Q(**{f"{branch.column}__startswith": prefix})
-    return _ordered_ids(base.filter(condition), size=size, after=after, before=before)
+    queryset = base.filter(condition)
+    if before is not None:
+        queryset = queryset.filter(id__gt=before).order_by("id")
+    else:
+        queryset = queryset.filter(id__lt=after) if after is not None else queryset
+        queryset = queryset.order_by("-id")
+    return queryset.values("id")[: size + 1]
 
 
 def _branch_ids_sqlite(base: QuerySet, branch, *, narrowed: bool, size, after, before) -> list[int]:
@@ -220,22 +226,26 @@ def _merge_pages(
     Each branch yields at most ``size + 1`` ids past the cursor; merging them gives the
     same page an OR would, without the OR that defeats every index.
     """
+    page_rows = Customer.objects.select_related(*LIST_RELATED)
+    if connection.vendor == "postgresql":
+        # One statement: each branch is a sorted, limited subquery planned on its own.
+        subqueries = [
+            _branch_postgresql(base, branch, size=size, after=after, before=before)
+            for branch in branches
+        ]
+        matching = subqueries[0].union(*subqueries[1:]) if len(subqueries) > 1 else subqueries[0]
+        return keyset_page_by_id(
+            page_rows.filter(id__in=matching), size=size, after=after, before=before
+        )
+    # SQLite answers in process (no round trips to save) and picks each path after a probe.
     ids: set[int] = set()
     for branch in branches:
-        if connection.vendor == "sqlite":
-            ids.update(
-                _branch_ids_sqlite(
-                    base, branch, narrowed=narrowed, size=size, after=after, before=before
-                )
+        ids.update(
+            _branch_ids_sqlite(
+                base, branch, narrowed=narrowed, size=size, after=after, before=before
             )
-        else:
-            ids.update(_branch_ids_postgresql(base, branch, size=size, after=after, before=before))
-    return keyset_page_by_id(
-        Customer.objects.select_related(*LIST_RELATED).filter(id__in=ids),
-        size=size,
-        after=after,
-        before=before,
-    )
+        )
+    return keyset_page_by_id(page_rows.filter(id__in=ids), size=size, after=after, before=before)
 
 
 def customer_list(
