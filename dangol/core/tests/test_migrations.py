@@ -4,7 +4,9 @@ The test walks the real migration graph with ``MigrationExecutor``: back to each
 app's first migration, data written with the historical models, forward to the latest
 state; then the customers app (whose 0002 runs vendor-specific SQL: FTS5 on SQLite,
 pg_trgm on PostgreSQL) all the way to zero and forward again. It always leaves the test
-database at the latest state, even when it fails half-way.
+database at the latest state, even when it fails half-way, and with the rows it found
+(the role groups, content types and permissions the migrations wrote) put back, so that
+the transactional tests after it start from the same database as the ones before it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -23,10 +26,25 @@ from dangol.customers.selectors import customer_list
 from dangol.sales.models import Order
 from dangol.touchpoints.models import Interaction
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 DOMAIN_APPS = ("customers", "catalog", "sales", "touchpoints")
 ORDERED_AT = dt.datetime(2025, 12, 24, 18, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def database_as_found(django_db_setup, django_db_blocker):
+    """Put back the database's rows after the flush that ends a transactional test.
+
+    Module scope makes this tear down after that flush. Without it the role groups
+    (a data migration) would be gone for every transactional test that runs later.
+    """
+    with django_db_blocker.unblock():
+        snapshot = connection.creation.serialize_db_to_string()
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+        connection.creation.deserialize_db_from_string(snapshot)
 
 
 def _migrate(targets: list[tuple[str, str | None]]) -> MigrationExecutor:
@@ -152,7 +170,7 @@ def _search_finds(term: str) -> list[str]:
     return [c.name for c in customer_list(user=root, query=term, size=10).items]
 
 
-def test_data_survives_the_upgrade_and_customers_migrate_down_and_up():
+def test_data_survives_the_upgrade_and_customers_migrate_down_and_up(database_as_found):
     try:
         executor = _migrate(_first_migrations())
         applied = executor.loader.applied_migrations
