@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
-from dangol.core.service_admin import LargeTableAdmin, ServiceAdminMixin
+from dangol.core.service_admin import LargeTableAdmin, ReadOnlyAdminMixin, ServiceAdminMixin
 from dangol.sales import services
 from dangol.sales.models import Order, OrderLine
 
@@ -130,3 +130,22 @@ class OrderAdmin(ServiceAdminMixin, LargeTableAdmin):
         form.instance._state.adding = False
         if formsets:
             formsets[0].new_objects = list(order.lines.all())
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    """Every order line, e.g. to see who bought a product; lines are written with orders."""
+
+    list_display = ("order", "product", "quantity", "unit_price", "discount", "line_total")
+    list_select_related = ("order", "product")
+    search_fields = ("=order__number",)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(order__number=term), False
+
+    @admin.display(description=_("line total"))
+    def line_total(self, line: OrderLine) -> Decimal:
+        return line.total

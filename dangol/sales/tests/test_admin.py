@@ -135,3 +135,18 @@ def test_status_changes_follow_the_service_rules(root_client):
         "An order that is cancelled cannot become paid"
     ]
     assert Order.objects.get(pk=order.pk).status == "cancelled"
+
+
+def test_order_lines_list_is_read_only_and_searchable_by_order(
+    root_client, django_assert_num_queries
+):
+    line = OrderLineFactory(order=OrderFactory(number="ORD-9"), quantity=3)
+    OrderLineFactory.create_batch(10)
+    url = reverse("admin:sales_orderline_changelist")
+    # Session, user, count, page (orders and products joined).
+    with django_assert_num_queries(4):
+        response = root_client.get(url)
+    assert response.status_code == 200
+    found = root_client.get(url, {"q": "ORD-9"}).context["cl"].result_list
+    assert [(row.pk, row.quantity) for row in found] == [(line.pk, 3)]
+    assert root_client.get(reverse("admin:sales_orderline_add")).status_code == 403
