@@ -264,6 +264,8 @@ def order_create(
     for row in rows:
         row.order = order
     OrderLine.objects.bulk_create(rows)
+    # Robust: the order is committed by then, so a failing timeline entry is logged
+    # rather than turning a placed order into an error for the caller.
     transaction.on_commit(lambda: _log_order_placed(actor=actor, order=order), robust=True)
     return order
 
