@@ -119,23 +119,23 @@ _FIRST_BAD_ROW_SQL = """
 """
 
 SUMMARY_SQL = """
-    , days AS (
+    WITH days AS (
         SELECT customer_id, day, sum(amount) AS amount
         FROM tx
         WHERE day <= $calibration_end
         GROUP BY customer_id, day
-    ),
-    firsts AS (
-        SELECT customer_id, day, amount, min(day) OVER (PARTITION BY customer_id) AS first_day
-        FROM days
     )
     SELECT
         customer_id,
         count(*) - 1 AS frequency,
         date_diff('day', min(day), max(day)) / $days_per_unit AS recency,
         date_diff('day', min(day), $calibration_end) / $days_per_unit AS "T",
-        coalesce(avg(amount) FILTER (WHERE day > first_day), 0.0) AS monetary
-    FROM firsts
+        -- Mean of the repeat days: all days' total less the first day's (days are unique
+        -- per customer here, so arg_min picks exactly one); half the cost of a window.
+        coalesce(
+            (sum(amount) - arg_min(amount, day)) / nullif(count(*) - 1, 0), 0.0
+        ) AS monetary
+    FROM days
     GROUP BY customer_id
     ORDER BY customer_id
 """
@@ -154,7 +154,7 @@ def _check_transactions(
 ) -> None:
     """Raise ``ClvInputError`` for empty input, unparseable values or a too-early end."""
     n_rows, bad_customers, bad_dates, bad_amounts, first_day, last_day = con.execute(
-        with_tx + _CHECK_SQL, params or None
+        _CHECK_SQL
     ).fetchone()
     if n_rows == 0:
         raise ClvInputError(
@@ -162,7 +162,9 @@ def _check_transactions(
         )
     if bad_customers or bad_dates or bad_amounts:
         row_no, raw_date, raw_amount, customer_missing, day_missing = con.execute(
-            with_tx + _FIRST_BAD_ROW_SQL, params or None
+            # Only on failure: parse the source again, this time keeping the raw text.
+            with_tx + _FIRST_BAD_ROW_SQL,
+            params or None,
         ).fetchone()
         if customer_missing:
             message, field = (
@@ -244,6 +246,11 @@ def summary_from_transactions(
             has_format="date_format" in params,
         )
         with_tx = f"WITH tx AS ({parsed})"
+        # Parse once into a table that the checks and the summary both read.
+        con.execute(
+            f"CREATE TEMP TABLE tx AS SELECT customer_id, day, amount FROM ({parsed})",
+            params or None,
+        )
         _check_transactions(
             con,
             with_tx=with_tx,
@@ -254,8 +261,10 @@ def summary_from_transactions(
             amount_col=amount_col,
             date_format=date_format,
         )
-        params |= {"calibration_end": calibration_end, "days_per_unit": DAYS_PER_UNIT[time_unit]}
-        frame = con.execute(with_tx + SUMMARY_SQL, params).df()
+        frame = con.execute(
+            SUMMARY_SQL,
+            {"calibration_end": calibration_end, "days_per_unit": DAYS_PER_UNIT[time_unit]},
+        ).df()
     except duckdb.Error as exc:
         raise ClvInputError(f"cannot summarise the transactions: {exc}") from exc
     finally:
