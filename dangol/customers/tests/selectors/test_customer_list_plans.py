@@ -138,3 +138,17 @@ def test_postgresql_search_and_filters_can_use_indexes(admin_user, sales, many_c
     )
     assert plans
     assert _full_scans(plans) == []
+
+
+def test_analyze_tables_records_planner_statistics(many_customers):
+    # The fixture ran ``analyze_tables``; the plans above rely on what it recorded.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'customers_customer'")
+            assert cursor.fetchone()[0] == ROWS + 2
+        else:
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE idx = 'customer_region_id'")
+            # rows, then rows per region (rounded up): six regions and the blank of the
+            # two extra customers
+            per_region = -(-(ROWS + 2) // (len(REGIONS) + 1))
+            assert cursor.fetchone()[0] == f"{ROWS + 2} {per_region} 1"
