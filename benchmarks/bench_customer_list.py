@@ -373,6 +373,8 @@ def _cases(rows: int) -> list[dict]:
             "kw": {"filters": {"region": "busan"}},
             "user": "sales",
         },
+        {"case": "manager: team's customers", "kw": {}, "user": "manager"},
+        {"case": "manager: search 'kimb'", "kw": {"query": "kimb"}, "user": "manager"},
         {"case": "search '김' (1 char, ~21%)", "kw": {"query": "김"}},
         {"case": "search 'Kim' (~20% via email)", "kw": {"query": "Kim"}},
         {"case": "search 'kimb' (rare substring)", "kw": {"query": "kimb"}},
@@ -452,6 +454,8 @@ def run_one(db: str, args) -> dict:
     info = _ensure_data(args.rows, reload=args.reload)
     admin = User.objects.get(username="bench_admin")
     sales = User.objects.get(username="bench_sales_07")
+    manager = User.objects.get(username="bench_manager_1")
+    users = {"admin": admin, "sales": sales, "manager": manager}
     if args.explain:
         _explain(args.explain, admin)
         return {}
@@ -463,7 +467,7 @@ def run_one(db: str, args) -> dict:
         from django.urls import reverse
 
         url = reverse("customers:list")
-        for name, user in (("admin", admin), ("sales", sales)):
+        for name, user in users.items():
             client = Client()
             client.force_login(user)
             clients[name] = client
@@ -472,7 +476,7 @@ def run_one(db: str, args) -> dict:
     results = []
     load_start = os.getloadavg()
     for case in cases:
-        user = sales if case.get("user") == "sales" else admin
+        user = users[case.get("user", "admin")]
         kw = dict(case["kw"])
         filters = CustomerFilters(**kw.pop("filters")) if "filters" in kw else None
         row = {"case": case["case"]}
@@ -500,7 +504,7 @@ def run_one(db: str, args) -> dict:
                 )
             if kw.get("after"):
                 params["after"] = kw["after"]
-            client = clients["sales" if case.get("user") == "sales" else "admin"]
+            client = clients[case.get("user", "admin")]
             server = []
 
             def view(client=client, params=params, server=server):
