@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -242,9 +243,7 @@ def main() -> None:
             )
         results[label] = (demos, base)
 
-    lines = [
-        SECTION,
-        "",
+    intro = (
         f"`dangol demo` with the defaults ({args.customers:,} customers, 1,000 products, two "
         f"years, seed 42, end date {END_DATE}), measured by `benchmarks/bench_demo.py` on "
         f"{dt.date.today():%Y-%m-%d} (2 shared cores; medians of {args.runs} runs, each on an "
@@ -252,7 +251,12 @@ def main() -> None:
         "generating and writing customers, consents, orders, lines and interactions. The "
         "baselines write the same generated data for a sample of "
         f"{args.sample:,} customers with one `save()` per row or with `bulk_create`, and are "
-        "extrapolated to the demo's row count.",
+        "extrapolated to the demo's row count."
+    )
+    lines = [
+        SECTION,
+        "",
+        textwrap.fill(intro, width=92),
         "",
         "| database | total | data phase | rows written | rows/s | `save()` per row (extrap.) "
         "| `bulk_create` (extrap.) | speed-up vs `save()` | vs `bulk_create` |",
