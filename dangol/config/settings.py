@@ -121,6 +121,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every start when it is missing
 # Serve static files straight from the apps (no collectstatic step for the demo).
 WHITENOISE_USE_FINDERS = True
 
