@@ -24,7 +24,7 @@ chromium:
 
 demo: setup
 	$(BIN)/dangol migrate -v1
-	$(BIN)/dangol demo
+	$(BIN)/dangol demo --reset
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
