@@ -44,6 +44,13 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def get_full_name(self) -> str:
+        """Return the name in its own language's order: 이지은, but Jane Smith."""
+        first, last = self.first_name.strip(), self.last_name.strip()
+        if any("\uac00" <= ch <= "\ud7a3" for ch in first + last):
+            return f"{last}{first}"
+        return f"{first} {last}".strip()
+
 
 class ApiToken(models.Model):
     """A per-user API token; only a SHA-256 of the secret is stored.

@@ -37,7 +37,10 @@ class Command(BaseCommand):
             "--end-date",
             type=_date,
             default=None,
-            help="last day of the history (default: today); same seed and end date, same data",
+            help=(
+                "last day of the history (default: yesterday, so no order lies in the "
+                "future); same seed and end date, same data"
+            ),
         )
         parser.add_argument(
             "--reset",
@@ -48,7 +51,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, **options) -> None:
-        end_date = options["end_date"] or timezone.localdate()
+        end_date = options["end_date"] or timezone.localdate() - dt.timedelta(days=1)
         spec = DemoSpec(
             customers=options["customers"],
             products=options["products"],
