@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "dangol.analytics",
     "dangol.marketing",
     "dangol.integration",
+    "django_tasks_db",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -174,6 +175,23 @@ SPECTACULAR_SETTINGS = {
         "RegionEnum": "dangol.customers.choices.Region",
     },
 }
+
+# Background work (django-tasks; docs/webhooks.md): "database" runs with `dangol worker`,
+# "redis" with the same command against DANGOL_REDIS_URL, "immediate" runs tasks inline.
+DANGOL_TASK_BACKEND = env_str("DANGOL_TASK_BACKEND", "database")
+_TASK_BACKENDS = {
+    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    "redis": {
+        "BACKEND": "dangol.core.tasks_redis.RedisBackend",
+        "OPTIONS": {"url": env_str("DANGOL_REDIS_URL", "redis://127.0.0.1:6379/0")},
+    },
+}
+TASKS = {"default": _TASK_BACKENDS[DANGOL_TASK_BACKEND]}
+# Webhooks: refuse loopback/private/link-local targets unless allowed (SSRF guard).
+DANGOL_WEBHOOK_ALLOW_PRIVATE = env_bool("DANGOL_WEBHOOK_ALLOW_PRIVATE", default=False)
+DANGOL_WEBHOOK_MAX_ATTEMPTS = env_int("DANGOL_WEBHOOK_MAX_ATTEMPTS", 6)
+DANGOL_WEBHOOK_TIMEOUT = env_int("DANGOL_WEBHOOK_TIMEOUT", 5)
 
 LOGGING = {
     "version": 1,
