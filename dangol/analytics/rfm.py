@@ -1,0 +1,191 @@
+"""RFM: recency, frequency and monetary value per customer, quintile scores and segments.
+
+Set-based SQL over the warehouse's ``fact_sales_valid`` view (see docs/analytics.md, "RFM").
+Every function takes an open DuckDB connection, so callers choose the warehouse file (the
+current one through ``warehouse_connect``, or a test file) and nothing here loops over rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+from django.conf import settings
+
+from dangol.analytics.errors import AnalyticsErrorCode, ValidationError
+
+DEFAULT_WINDOW_DAYS = 365
+
+# The segment of customers scored on one date but not on the other, in the migration matrix.
+NO_SEGMENT = "none"
+
+
+@dataclass(frozen=True)
+class SegmentRule:
+    """A named RFM segment: R score in ``r`` and FM score in ``fm`` (inclusive ranges)."""
+
+    name: str
+    r: tuple[int, int]
+    fm: tuple[int, int]
+
+
+# First match wins; together the rules cover all 25 (R, FM) cells. FM = (F + M) // 2.
+# The grid they produce is printed in docs/analytics.md ("RFM").
+SEGMENT_RULES: tuple[SegmentRule, ...] = (
+    SegmentRule("champions", r=(4, 5), fm=(4, 5)),
+    SegmentRule("cannot_lose", r=(1, 1), fm=(4, 5)),
+    SegmentRule("at_risk", r=(1, 2), fm=(3, 5)),
+    SegmentRule("loyal", r=(3, 5), fm=(3, 5)),
+    SegmentRule("new", r=(5, 5), fm=(1, 1)),
+    SegmentRule("promising", r=(3, 4), fm=(1, 1)),
+    SegmentRule("need_attention", r=(2, 3), fm=(2, 2)),
+    SegmentRule("potential_loyalist", r=(4, 5), fm=(2, 2)),
+    SegmentRule("about_to_sleep", r=(2, 2), fm=(1, 1)),
+    SegmentRule("hibernating", r=(1, 1), fm=(2, 2)),
+    SegmentRule("lost", r=(1, 1), fm=(1, 1)),
+)
+
+SEGMENTS: tuple[str, ...] = tuple(rule.name for rule in SEGMENT_RULES)
+
+
+def fetch_arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pa.Table:
+    """Run ``sql`` and return its rows as a pyarrow Table, without an extra copy."""
+    relation = con.sql(sql, params=params)
+    # DuckDB 2 renamed ``arrow()`` to ``to_arrow_table()``.
+    fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
+    return fetch()
+
+
+def rfm_window_days(window_days: int | None = None) -> int:
+    """Return ``window_days`` or the configured default, validated."""
+    days = window_days
+    if days is None:
+        days = getattr(settings, "DANGOL_RFM_WINDOW_DAYS", DEFAULT_WINDOW_DAYS)
+    if not isinstance(days, int) or days < 1:
+        raise ValidationError(
+            f"The RFM window must be a positive number of days, not {days!r}",
+            code=AnalyticsErrorCode.INVALID_PARAMETER,
+            field="window_days",
+        )
+    return days
+
+
+def segment_for(r: int, fm: int) -> str:
+    """Return the segment of one (R, FM) cell by the rule table (first match wins)."""
+    for rule in SEGMENT_RULES:
+        if rule.r[0] <= r <= rule.r[1] and rule.fm[0] <= fm <= rule.fm[1]:
+            return rule.name
+    raise ValueError(f"No RFM segment rule covers R={r}, FM={fm}")
+
+
+def _segment_case_sql() -> str:
+    whens = " ".join(
+        f"WHEN r_score BETWEEN {rule.r[0]} AND {rule.r[1]} "
+        f"AND fm_score BETWEEN {rule.fm[0]} AND {rule.fm[1]} THEN '{rule.name}'"
+        for rule in SEGMENT_RULES
+    )
+    return f"CASE {whens} END"
+
+
+def rfm_sql() -> str:
+    """Return the RFM query; parameters ``$as_of`` (DATE) and ``$window_days`` (INTEGER).
+
+    Purchases count when ``as_of - window_days < order_date <= as_of``. NTILE breaks ties
+    by customer id, so equal values may straddle a quintile boundary deterministically.
+    """
+    return f"""
+        WITH base AS (
+            SELECT customer_id,
+                   date_diff('day', max(order_date), $as_of::DATE) AS recency_days,
+                   count(DISTINCT order_id) AS frequency,
+                   sum(revenue) AS monetary
+            FROM fact_sales_valid
+            WHERE order_date <= $as_of::DATE
+              AND order_date > $as_of::DATE - $window_days::INTEGER
+            GROUP BY customer_id
+        ), scored AS (
+            SELECT *,
+                   ntile(5) OVER (ORDER BY recency_days DESC, customer_id) AS r_score,
+                   ntile(5) OVER (ORDER BY frequency, customer_id) AS f_score,
+                   ntile(5) OVER (ORDER BY monetary, customer_id) AS m_score
+            FROM base
+        ), fm AS (
+            SELECT *, (f_score + m_score) // 2 AS fm_score FROM scored
+        )
+        SELECT customer_id, recency_days, frequency, monetary,
+               r_score::TINYINT AS r_score, f_score::TINYINT AS f_score,
+               m_score::TINYINT AS m_score, fm_score::TINYINT AS fm_score,
+               {_segment_case_sql()} AS segment
+        FROM fm
+    """
+
+
+def rfm_scores(
+    *, con: duckdb.DuckDBPyConnection, as_of: dt.date, window_days: int | None = None
+) -> pa.Table:
+    """Return one row per customer who bought in the window, with scores and segment.
+
+    Columns: customer_id, recency_days, frequency, monetary, r_score, f_score, m_score,
+    fm_score, segment; ordered by customer_id. Customers without a valid purchase in the
+    window are not in the result (they have no RFM; the write-back clears theirs).
+    """
+    days = rfm_window_days(window_days)
+    sql = f"SELECT * FROM ({rfm_sql()}) ORDER BY customer_id"
+    return fetch_arrow(con, sql, {"as_of": as_of, "window_days": days})
+
+
+def rfm_distribution(
+    *, con: duckdb.DuckDBPyConnection, as_of: dt.date, window_days: int | None = None
+) -> list[dict]:
+    """Return customers and revenue per segment, every segment listed (zeros included)."""
+    days = rfm_window_days(window_days)
+    names = ", ".join(f"('{name}', {i})" for i, name in enumerate(SEGMENTS))
+    sql = f"""
+        WITH r AS ({rfm_sql()}),
+             s(segment, ord) AS (VALUES {names}),
+             total AS (SELECT count(*) AS n FROM r)
+        SELECT s.segment, count(r.customer_id) AS customers,
+               coalesce(sum(r.monetary), 0) AS revenue,
+               CASE WHEN (SELECT n FROM total) = 0 THEN 0.0
+                    ELSE count(r.customer_id) / (SELECT n FROM total) END AS share
+        FROM s LEFT JOIN r ON r.segment = s.segment
+        GROUP BY s.segment, s.ord ORDER BY s.ord
+    """
+    rows = con.execute(sql, {"as_of": as_of, "window_days": days}).fetchall()
+    return [
+        {"segment": seg, "customers": n, "revenue": rev, "share": float(share)}
+        for seg, n, rev, share in rows
+    ]
+
+
+def rfm_migration(
+    *,
+    con: duckdb.DuckDBPyConnection,
+    date_from: dt.date,
+    date_to: dt.date,
+    window_days: int | None = None,
+) -> list[dict]:
+    """Return the segment x segment count table between two as-of dates.
+
+    One row per (from_segment, to_segment) pair that has customers; a customer scored on
+    only one of the dates moves from or to ``"none"``.
+    """
+    days = rfm_window_days(window_days)
+    sql_from = rfm_sql().replace("$as_of", "$date_from")
+    sql_to = rfm_sql().replace("$as_of", "$date_to")
+    sql = f"""
+        WITH a AS ({sql_from}), b AS ({sql_to})
+        SELECT coalesce(a.segment, '{NO_SEGMENT}') AS from_segment,
+               coalesce(b.segment, '{NO_SEGMENT}') AS to_segment,
+               count(*) AS customers
+        FROM a FULL OUTER JOIN b ON a.customer_id = b.customer_id
+        GROUP BY ALL
+    """
+    rows = con.execute(
+        sql, {"date_from": date_from, "date_to": date_to, "window_days": days}
+    ).fetchall()
+    order = {name: i for i, name in enumerate((*SEGMENTS, NO_SEGMENT))}
+    rows.sort(key=lambda row: (order[row[0]], order[row[1]]))
+    return [{"from_segment": a, "to_segment": b, "customers": n} for a, b, n in rows]

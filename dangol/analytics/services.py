@@ -1,0 +1,74 @@
+"""Writes of the analytics app: scores computed on the warehouse, written back to customers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+from django.utils import timezone
+
+from dangol.analytics.rfm import fetch_arrow, rfm_sql, rfm_window_days
+from dangol.analytics.tiers import tier_cuts, tiers_sql
+from dangol.customers.score_services import customer_scores_bulk_write
+
+SCORE_WRITE_FIELDS = [
+    "value_tier",
+    "rfm_recency",
+    "rfm_frequency",
+    "rfm_monetary",
+    "rfm_segment",
+    "computed_at",
+]
+
+
+def customer_scores_frame(
+    *,
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    window_days: int | None = None,
+    cuts: tuple[float, float] | None = None,
+):
+    """Return RFM scores, segment and value tier per customer as one pyarrow Table.
+
+    RFM and tiers have the same population (customers with a valid purchase in the
+    window), so one join by customer id gives every column.
+    """
+    top, middle = tier_cuts(cuts)
+    params = {"as_of": as_of, "window_days": rfm_window_days(window_days)}
+    params |= {"top": top, "middle": middle}
+    sql = f"""
+        SELECT r.customer_id, t.tier AS value_tier,
+               r.r_score AS rfm_recency, r.f_score AS rfm_frequency,
+               r.m_score AS rfm_monetary, r.segment AS rfm_segment
+        FROM ({rfm_sql()}) r JOIN ({tiers_sql()}) t USING (customer_id)
+        ORDER BY r.customer_id
+    """
+    return fetch_arrow(con, sql, params)
+
+
+def customer_scores_refresh(
+    *,
+    as_of: dt.date,
+    window_days: int | None = None,
+    cuts: tuple[float, float] | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> int:
+    """Compute RFM and value tiers on the warehouse as of ``as_of`` and write them back.
+
+    Customers without a valid purchase in the window get their tier and RFM fields
+    cleared, so no stale score survives. Return how many customers were scored.
+    ``con`` defaults to the current warehouse, opened read-only.
+    """
+    own = con is None
+    if own:
+        from dangol.analytics.warehouse.connection import warehouse_connect
+
+        con = warehouse_connect()
+    try:
+        table = customer_scores_frame(con=con, as_of=as_of, window_days=window_days, cuts=cuts)
+    finally:
+        if own:
+            con.close()
+    frame = table.to_pandas()
+    frame["computed_at"] = timezone.now()
+    return customer_scores_bulk_write(rows=frame, fields=SCORE_WRITE_FIELDS, clear_others=True)

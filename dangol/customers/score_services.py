@@ -1,0 +1,154 @@
+"""Write analytic scores back to customers: one set-based upsert into ``CustomerScore``.
+
+The analytics never write the customers' tables themselves; they hand a frame of results to
+``customer_scores_bulk_write``. ``Customer`` itself is not touched, so ``updated_at`` (which
+drives incremental warehouse refreshes) stays as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection, transaction
+
+from dangol.core.bulk import bulk_insert, frame_rows, temp_table_drop
+from dangol.customers.errors import CustomerErrorCode, ValidationError
+from dangol.customers.models import Customer, CustomerScore
+
+# Column kind per writable field (kinds of dangol.core.bulk.frame_rows, plus float).
+SCORE_FIELDS: dict[str, str] = {
+    "value_tier": "text",
+    "rfm_recency": "int",
+    "rfm_frequency": "int",
+    "rfm_monetary": "int",
+    "rfm_segment": "text",
+    "clv": "decimal",
+    "p_alive": "float",
+    "churn_probability": "float",
+    "computed_at": "datetime",
+}
+# What a field holds when it has no value: the NOT NULL text fields hold "".
+_EMPTY = {"value_tier": "''", "rfm_segment": "''"}
+
+_TYPES = {
+    "postgresql": {
+        "text": "text",
+        "int": "bigint",
+        "decimal": "numeric(14, 2)",
+        "float": "double precision",
+        "datetime": "timestamptz",
+    },
+    "sqlite": {
+        "text": "text",
+        "int": "integer",
+        "decimal": "decimal",
+        "float": "real",
+        "datetime": "datetime",
+    },
+}
+_TEMP = "tmp_customer_scores"
+
+
+def _as_pandas(rows):
+    import pandas as pd
+    import pyarrow as pa
+
+    if isinstance(rows, pa.Table):
+        return rows.to_pandas()
+    if isinstance(rows, pd.DataFrame):
+        return rows
+    raise ValidationError(
+        "rows must be a pyarrow Table or a pandas DataFrame", code=CustomerErrorCode.INVALID
+    )
+
+
+def _validate(frame, fields: Sequence[str]) -> list[str]:
+    fields = list(dict.fromkeys(fields))
+    unknown = [f for f in fields if f not in SCORE_FIELDS]
+    if unknown or not fields:
+        raise ValidationError(
+            f"Unknown or no score fields: {unknown or fields!r}",
+            code=CustomerErrorCode.INVALID,
+            field="fields",
+        )
+    missing = [c for c in ("customer_id", *fields) if c not in frame.columns]
+    if missing:
+        raise ValidationError(
+            f"rows lack the columns {missing!r}", code=CustomerErrorCode.REQUIRED, field="rows"
+        )
+    return fields
+
+
+def _prepare(frame, fields: list[str]):
+    """Return a copy of the needed columns in the types ``frame_rows`` expects."""
+    import pandas as pd
+
+    out = frame[["customer_id", *fields]].copy()
+    for name in fields:
+        kind = SCORE_FIELDS[name]
+        if kind == "text":
+            out[name] = out[name].fillna("").astype(str)
+        elif kind == "decimal":
+            out[name] = out[name].map(lambda v: None if pd.isna(v) else f"{v:.2f}")
+        elif kind == "float":
+            out[name] = out[name].astype("float64").astype(object).where(out[name].notna(), None)
+        elif kind == "datetime":
+            values = pd.to_datetime(out[name])
+            if values.dt.tz is None:
+                values = values.dt.tz_localize("UTC")
+            out[name] = values
+    return out
+
+
+@transaction.atomic
+def customer_scores_bulk_write(*, rows, fields: list[str], clear_others: bool = False) -> int:
+    """Upsert ``fields`` of ``rows`` (one per ``customer_id``) into ``CustomerScore``.
+
+    ``rows`` is a pyarrow Table or pandas DataFrame with ``customer_id`` and every field.
+    Rows are loaded into a temporary table (COPY on PostgreSQL, executemany on SQLite),
+    then one ``INSERT ... ON CONFLICT (customer_id) DO UPDATE`` writes them; a new score
+    row gets the other fields empty. Ids that are not customers are skipped. With
+    ``clear_others`` the ``fields`` of every other existing score row are emptied (NULL,
+    or "" for value_tier and rfm_segment): customers who dropped out lose stale scores.
+    Return how many score rows were inserted or updated (clearing not counted).
+    """
+    frame = _as_pandas(rows)
+    fields = _validate(frame, fields)
+    frame = _prepare(frame, fields)
+    if frame["customer_id"].duplicated().any():
+        raise ValidationError(
+            "rows hold a customer_id more than once", code=CustomerErrorCode.INVALID, field="rows"
+        )
+    qn = connection.ops.quote_name
+    types = _TYPES[connection.vendor]
+    kinds = [("customer_id", "int"), *((f, SCORE_FIELDS[f]) for f in fields)]
+    body = ", ".join(f"{qn(c)} {types[k]}" for c, k in kinds)
+    suffix = " ON COMMIT DROP" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {qn(_TEMP)}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {qn(_TEMP)} ({body}){suffix}")
+    frame_kinds = [(c, "text" if k == "float" else k) for c, k in kinds]
+    bulk_insert(table=_TEMP, columns=[c for c, _ in kinds], rows=frame_rows(frame, frame_kinds))
+
+    score = CustomerScore._meta.db_table
+    customer = Customer._meta.db_table
+    not_null = [f for f in _EMPTY if f not in fields]
+    insert_cols = ["customer_id", *fields, *not_null]
+    select = ["t.customer_id", *(f"t.{qn(f)}" for f in fields), *(_EMPTY[f] for f in not_null)]
+    updates = ", ".join(f"{qn(f)} = excluded.{qn(f)}" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(score)} ({', '.join(qn(c) for c in insert_cols)}) "
+            f"SELECT {', '.join(select)} FROM {qn(_TEMP)} t "
+            f"JOIN {qn(customer)} c ON c.id = t.customer_id WHERE true "
+            f"ON CONFLICT (customer_id) DO UPDATE SET {updates}"
+        )
+        written = cursor.rowcount
+        if clear_others:
+            empties = ", ".join(f"{qn(f)} = {_EMPTY.get(f, 'NULL')}" for f in fields)
+            cursor.execute(
+                f"UPDATE {qn(score)} SET {empties} WHERE customer_id NOT IN "
+                f"(SELECT customer_id FROM {qn(_TEMP)})"
+            )
+    temp_table_drop(name=_TEMP)
+    return written
