@@ -1,0 +1,211 @@
+"""Refresh and export the warehouse: the only writers of warehouse files.
+
+A refresh never changes a file a reader may have open. It builds ``wh-<UTC time>.duckdb``
+(a full refresh from scratch; an incremental one from a copy of the current file plus the
+rows changed since the last refresh's high-water marks), then switches the ``CURRENT``
+pointer with ``os.replace`` and deletes files older than the previous one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from django.conf import settings
+
+from dangol.analytics.warehouse import queries, schema
+from dangol.analytics.warehouse.connection import (
+    POINTER_NAME,
+    warehouse_connect,
+    warehouse_current_path,
+    warehouse_dir,
+)
+from dangol.analytics.warehouse.errors import WarehouseBusy
+from dangol.analytics.warehouse.extract import extract_into
+from dangol.analytics.warehouse.transform import (
+    WATERMARK_TABLE,
+    apply_delta,
+    watermarks_read,
+    watermarks_write,
+)
+
+# progress(phase, done, total): phases are counted, so a task can show "3/9 extract orders".
+Progress = Callable[[str, int, int], None]
+
+FULL_SOURCES = (
+    queries.CUSTOMERS,
+    queries.SCORES,
+    queries.PRODUCTS,
+    queries.ORDERS,
+    queries.ORDER_LINES,
+    queries.INTERACTIONS,
+)
+ID_SOURCES = (queries.CUSTOMER_IDS, queries.ORDER_IDS, queries.INTERACTION_IDS)
+
+
+@dataclass
+class RefreshResult:
+    """What a refresh did: mode, new file, row counts, extracted and deleted rows, timings."""
+
+    mode: str
+    path: Path
+    rows: dict[str, int] = field(default_factory=dict)
+    extracted: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    high_water: dt.datetime | None = None
+
+
+@contextlib.contextmanager
+def _refresh_lock() -> Iterator[None]:
+    """Hold an exclusive lock for one refresh at a time across processes."""
+    with open(warehouse_dir() / ".refresh.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise WarehouseBusy("A warehouse refresh is already running.") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _new_file_name() -> str:
+    return "wh-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f") + ".duckdb"
+
+
+def _switch_pointer(folder: Path, name: str) -> None:
+    """Point ``CURRENT`` at ``name`` atomically (write a temp file, fsync, rename)."""
+    tmp = folder / f".{POINTER_NAME}.{os.getpid()}"
+    with open(tmp, "w") as handle:
+        handle.write(name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, folder / POINTER_NAME)
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _prune(folder: Path, *, keep: set[str]) -> None:
+    """Delete warehouse files other than ``keep``.
+
+    A reader that still has an older file open keeps reading it (POSIX unlink leaves open
+    files intact); the previous file is kept so short-lived readers never see it vanish
+    between reading ``CURRENT`` and opening it.
+    """
+    for path in folder.glob("wh-*.duckdb*"):
+        if path.name.split(".duckdb")[0] + ".duckdb" not in keep:
+            path.unlink(missing_ok=True)
+
+
+def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -> RefreshResult:
+    """Bring the warehouse up to date with the operational database and return a summary.
+
+    :param full: rebuild every table from scratch instead of applying the rows changed
+        since the last refresh (the first refresh is always full).
+    :param progress: called as ``progress(phase, done, total)`` after each phase.
+    :raises WarehouseBusy: another refresh is running.
+    """
+    folder = warehouse_dir()
+    with _refresh_lock():
+        current = warehouse_current_path()
+        mode = "full" if full or current is None else "incremental"
+        new_path = folder / _new_file_name()
+        result = RefreshResult(mode=mode, path=new_path)
+        sources = FULL_SOURCES + (ID_SOURCES if mode == "incremental" else ())
+        total = len(sources) + 3
+        done = 0
+
+        def phase(name: str, started: float) -> None:
+            nonlocal done
+            result.timings[name] = round(time.perf_counter() - started, 3)
+            done += 1
+            if progress is not None:
+                progress(name, done, total)
+
+        started = time.perf_counter()
+        if mode == "incremental":
+            shutil.copyfile(current, new_path)
+        con = duckdb.connect(str(new_path))
+        try:
+            if mode == "full":
+                schema.schema_create(con=con)
+                con.execute(
+                    f"CREATE TABLE {WATERMARK_TABLE} (source VARCHAR PRIMARY KEY, "
+                    "high_water TIMESTAMP)"
+                )
+            marks = watermarks_read(con)
+            phase("prepare", started)
+            for query in sources:
+                started = time.perf_counter()
+                since = marks.get(query.name) if mode == "incremental" else None
+                if query is queries.ORDER_LINES and mode == "incremental":
+                    since = marks.get(queries.ORDERS.name)
+                result.extracted[query.name] = extract_into(
+                    con, query, since=since, scratch_dir=folder
+                )
+                phase(f"extract {query.name}", started)
+            started = time.perf_counter()
+            result.deleted = apply_delta(
+                con,
+                incremental=mode == "incremental",
+                time_zone=settings.TIME_ZONE,
+                today=dt.datetime.now(dt.UTC).astimezone(_zone()).date(),
+            )
+            result.high_water = watermarks_write(con, marks)
+            refreshed_at = dt.datetime.now(dt.UTC).astimezone(_zone()).replace(tzinfo=None)
+            con.execute(
+                """INSERT INTO refresh_state VALUES (?, ?, ?,
+                       (SELECT count(*) FROM fact_sales), (SELECT count(*) FROM dim_customer))""",
+                [refreshed_at, mode, result.high_water],
+            )
+            for table in schema.TABLE_DDL:
+                result.rows[table] = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            phase("transform", started)
+            started = time.perf_counter()
+            con.execute("CHECKPOINT")
+        except BaseException:
+            con.close()
+            new_path.unlink(missing_ok=True)
+            raise
+        con.close()
+        _switch_pointer(folder, new_path.name)
+        _prune(folder, keep={new_path.name} | ({current.name} if current else set()))
+        phase("publish", started)
+        return result
+
+
+def _zone():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def warehouse_export(*, directory: Path, file_format: str = "parquet") -> dict[str, Path]:
+    """Write one file per warehouse table into ``directory``; return table -> file.
+
+    :raises WarehouseMissing: no refresh has run yet.
+    """
+    if file_format != "parquet":
+        raise ValueError(f"Unsupported export format: {file_format}")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    with contextlib.closing(warehouse_connect(read_only=True)) as con:
+        for table in schema.EXPORT_TABLES:
+            target = directory / f"{table}.parquet"
+            escaped = str(target).replace("'", "''")
+            con.execute(f"COPY \"{table}\" TO '{escaped}' (FORMAT parquet)")
+            written[table] = target
+    return written

@@ -1,0 +1,164 @@
+"""Turn staged source rows into the contract tables (one SQL path for full and incremental).
+
+A full refresh is the incremental path applied to empty tables with everything staged:
+delete the rows of changed or vanished sources, insert the staged rows, then recompute
+the few columns that depend on other tables (product cost, customers' scores, first
+order date, age band), updating only the rows whose value actually differs — so a second
+refresh with no source change changes no row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from dangol.analytics.warehouse import schema
+from dangol.sales.choices import SalesChannel
+from dangol.touchpoints.choices import InteractionChannel
+
+WATERMARK_TABLE = "warehouse_watermark"
+WATERMARK_SOURCES = ("customers", "orders", "interactions")
+
+
+def watermarks_read(con: duckdb.DuckDBPyConnection) -> dict[str, dt.datetime]:
+    """Return the high-water marks (UTC, naive) of the last refresh by source."""
+    rows = con.execute(f"SELECT source, high_water FROM {WATERMARK_TABLE}").fetchall()
+    return {source: mark for source, mark in rows if mark is not None}
+
+
+def watermarks_write(
+    con: duckdb.DuckDBPyConnection, previous: dict[str, dt.datetime]
+) -> dt.datetime | None:
+    """Store each source's newest ``updated_at`` staged (or keep the old mark); return the max."""
+    marks = dict(previous)
+    for source in WATERMARK_SOURCES:
+        (newest,) = con.execute(f'SELECT max(updated_at) FROM "stage_{source}"').fetchone()
+        if newest is not None and (source not in marks or newest > marks[source]):
+            marks[source] = newest
+    con.execute(f"DELETE FROM {WATERMARK_TABLE}")
+    con.executemany(f"INSERT INTO {WATERMARK_TABLE} VALUES (?, ?)", list(marks.items()))
+    return max(marks.values(), default=None)
+
+
+def _local(column: str, zone: str) -> str:
+    """SQL turning a naive UTC timestamp column into naive local time in ``zone``."""
+    return f"timezone('{zone}', timezone('UTC', {column}))"
+
+
+def apply_delta(
+    con: duckdb.DuckDBPyConnection, *, incremental: bool, time_zone: str, today: dt.date
+) -> dict[str, int]:
+    """Merge the staging tables into the contract tables; return rows deleted per table."""
+    zone = time_zone.replace("'", "")
+    deleted: dict[str, int] = {}
+
+    # Products: small, replaced whole.
+    con.execute("DELETE FROM dim_product")
+    con.execute("""
+        INSERT INTO dim_product
+        SELECT product_id, sku, name, category_path,
+               coalesce(split_part(category_path, ' > ', 1), ''),
+               coalesce(split_part(category_path, ' > ', 2), ''),
+               coalesce(split_part(category_path, ' > ', 3), ''),
+               unit_price, unit_cost, active::BOOLEAN
+        FROM stage_products""")
+
+    # Sales: replace every line of a changed order; drop lines of deleted orders.
+    vanished = ""
+    if incremental:
+        vanished = " OR NOT EXISTS (SELECT 1 FROM stage_order_ids i WHERE i.id = f.order_id)"
+    deleted["fact_sales"] = con.execute(f"""
+        DELETE FROM fact_sales f
+        WHERE f.order_id IN (SELECT order_id FROM stage_orders
+                             UNION SELECT order_id FROM stage_order_lines){vanished}
+        """).fetchone()[0]
+    con.execute(f"""
+        INSERT INTO fact_sales
+        SELECT l.order_line_id, l.order_id, l.order_number, l.customer_id, l.product_id,
+               {_local("l.ordered_at", zone)} AS local_at, local_at::DATE,
+               l.channel, l.status, l.quantity, l.unit_price,
+               (l.quantity * l.unit_price)::DECIMAL(18,2) AS gross,
+               l.discount::DECIMAL(18,2),
+               (gross - l.discount)::DECIMAL(18,2) AS revenue,
+               (l.quantity * p.unit_cost)::DECIMAL(18,2) AS cost,
+               (revenue - cost)::DECIMAL(18,2)
+        FROM stage_order_lines l LEFT JOIN dim_product p USING (product_id)
+        ORDER BY l.order_line_id""")
+    if incremental:
+        # cost follows the product's current unit_cost, as a full refresh computes it.
+        con.execute("""
+            UPDATE fact_sales SET cost = x.new_cost, margin = fact_sales.revenue - x.new_cost
+            FROM (SELECT f.order_line_id, (f.quantity * p.unit_cost)::DECIMAL(18,2) AS new_cost
+                  FROM fact_sales f JOIN dim_product p USING (product_id)
+                  WHERE f.cost IS DISTINCT FROM (f.quantity * p.unit_cost)::DECIMAL(18,2)) x
+            WHERE fact_sales.order_line_id = x.order_line_id""")
+
+    # Interactions.
+    vanished = ""
+    if incremental:
+        vanished = (
+            " OR NOT EXISTS (SELECT 1 FROM stage_interaction_ids i WHERE i.id = f.interaction_id)"
+        )
+    deleted["fact_interactions"] = con.execute(f"""
+        DELETE FROM fact_interactions f
+        WHERE f.interaction_id IN (SELECT interaction_id FROM stage_interactions){vanished}
+        """).fetchone()[0]
+    con.execute(f"""
+        INSERT INTO fact_interactions
+        SELECT interaction_id, customer_id, {_local("occurred_at", zone)} AS local_at,
+               local_at::DATE, channel, direction, outcome, user_id
+        FROM stage_interactions ORDER BY interaction_id""")
+
+    # Customers: replace changed rows, then fix the columns derived from other tables.
+    vanished = ""
+    if incremental:
+        vanished = " OR NOT EXISTS (SELECT 1 FROM stage_customer_ids i WHERE i.id = c.customer_id)"
+    deleted["dim_customer"] = con.execute(f"""
+        DELETE FROM dim_customer c
+        WHERE c.customer_id IN (SELECT customer_id FROM stage_customers){vanished}
+        """).fetchone()[0]
+    con.execute(f"""
+        INSERT INTO dim_customer
+        SELECT customer_id, kind, gender, birth_date, NULL, region, city, customer_group,
+               acquisition_channel, status, owner_id, {_local("created_at", zone)},
+               NULL, '', ''
+        FROM stage_customers ORDER BY customer_id""")
+    age_band = schema.AGE_BAND_SQL.replace("$ref", "$today")
+    con.execute(
+        f"""
+        UPDATE dim_customer SET age_band = x.age_band, first_order_date = x.first_order_date,
+               value_tier = x.value_tier, rfm_segment = x.rfm_segment
+        FROM (
+            SELECT c.customer_id, {age_band} AS age_band, f.first_date AS first_order_date,
+                   coalesce(s.value_tier, '') AS value_tier,
+                   coalesce(s.rfm_segment, '') AS rfm_segment
+            FROM dim_customer c
+            LEFT JOIN stage_scores s USING (customer_id)
+            LEFT JOIN (SELECT customer_id, min(order_date) AS first_date
+                       FROM fact_sales_valid GROUP BY customer_id) f USING (customer_id)
+        ) x
+        WHERE dim_customer.customer_id = x.customer_id
+          AND (dim_customer.age_band IS DISTINCT FROM x.age_band
+               OR dim_customer.first_order_date IS DISTINCT FROM x.first_order_date
+               OR dim_customer.value_tier IS DISTINCT FROM x.value_tier
+               OR dim_customer.rfm_segment IS DISTINCT FROM x.rfm_segment)""",
+        {"today": today},
+    )
+
+    # Channels: every configured channel, plus any older value still found in the facts.
+    con.execute("DELETE FROM dim_channel")
+    known = [(c, "sales") for c in SalesChannel.values]
+    known += [(c, "interaction") for c in InteractionChannel.values]
+    con.executemany("INSERT INTO dim_channel VALUES (?, ?)", known)
+    con.execute("""
+        INSERT INTO dim_channel
+        SELECT DISTINCT channel, 'sales' FROM fact_sales
+        WHERE channel NOT IN (SELECT channel FROM dim_channel)""")
+    con.execute("""
+        INSERT INTO dim_channel
+        SELECT DISTINCT channel, 'interaction' FROM fact_interactions
+        WHERE channel NOT IN (SELECT channel FROM dim_channel)""")
+
+    schema.dim_date_fill(con=con)
+    return deleted
