@@ -1,0 +1,145 @@
+"""Pre-aggregated rollups of ``fact_sales_valid``, rebuilt at every warehouse refresh.
+
+Every rollup is exact. Sums (revenue, margin, quantity) add up along every dimension.
+Distinct counts do not, so each rollup records along which dimensions its ``orders`` and
+``customers`` columns may not be summed, and the router only uses a column when the
+query keeps those dimensions apart (groups by them, or filters them to one value):
+
+- ``orders``: an order has one date, customer and channel but may hold several
+  categories, so it adds up along everything except ``category_l1``.
+- ``customers``: a customer has one gender, age band, region, group, tier and segment
+  (dimension attributes at refresh time), so it adds up along those, but not along time
+  (the query's period must be the rollup's grain) nor along ``channel`` (hence rollups
+  with and without channel).
+
+A catalogue table ``olap_rollup_catalog`` lists the rollups with their row counts, so the
+router prefers the smallest one that covers a query.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from dangol.analytics.olap.model import Dimension
+
+CATALOG_TABLE = "olap_rollup_catalog"
+CUSTOMER_ATTRIBUTES = (
+    Dimension.GENDER,
+    Dimension.AGE_BAND,
+    Dimension.REGION,
+    Dimension.CUSTOMER_GROUP,
+    Dimension.VALUE_TIER,
+    Dimension.RFM_SEGMENT,
+)
+# The fact-side expression of every rollup column (aliases of ``olap.sql.FACT_FROM``).
+ROLLUP_SOURCE_COLUMNS: dict[Dimension, str] = {
+    Dimension.GENDER: "c.gender",
+    Dimension.AGE_BAND: "c.age_band",
+    Dimension.REGION: "c.region",
+    Dimension.CUSTOMER_GROUP: "c.customer_group",
+    Dimension.VALUE_TIER: "c.value_tier",
+    Dimension.RFM_SEGMENT: "c.rfm_segment",
+    Dimension.CATEGORY_L1: "p.category_l1",
+    Dimension.CHANNEL: "f.channel",
+}
+GRAIN_TRUNC = {"day": None, "month": "month", "quarter": "quarter", "year": "year"}
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """One rollup table: its time grain ('all' = no time column) and dimensions."""
+
+    name: str
+    grain: str
+    dimensions: tuple[Dimension, ...]
+    has_customers: bool
+
+    @property
+    def orders_pinned(self) -> frozenset[Dimension]:
+        """Return the dimensions along which ``orders`` may not be summed."""
+        return frozenset({Dimension.CATEGORY_L1} & set(self.dimensions))
+
+    @property
+    def customers_pinned(self) -> frozenset[Dimension]:
+        """Return the non-time dimensions along which ``customers`` may not be summed."""
+        return frozenset({Dimension.CHANNEL, Dimension.CATEGORY_L1} & set(self.dimensions))
+
+
+_CUST = (*CUSTOMER_ATTRIBUTES, Dimension.CHANNEL)
+_CAT = (*CUSTOMER_ATTRIBUTES, Dimension.CATEGORY_L1, Dimension.CHANNEL)
+ROLLUPS: tuple[Rollup, ...] = (
+    Rollup("olap_rollup_day_category", "day", _CAT, has_customers=False),
+    Rollup("olap_rollup_month_category", "month", _CAT, has_customers=False),
+    Rollup("olap_rollup_day_channel", "day", _CUST, has_customers=True),
+    Rollup("olap_rollup_month_channel", "month", _CUST, has_customers=True),
+    # Without channel, so distinct customers across all channels are exact too.
+    Rollup("olap_rollup_month_customer", "month", CUSTOMER_ATTRIBUTES, has_customers=True),
+    Rollup("olap_rollup_quarter_customer", "quarter", CUSTOMER_ATTRIBUTES, has_customers=True),
+    Rollup("olap_rollup_year_customer", "year", CUSTOMER_ATTRIBUTES, has_customers=True),
+    Rollup("olap_rollup_all_customer", "all", CUSTOMER_ATTRIBUTES, has_customers=True),
+)
+ROLLUPS_BY_NAME = {rollup.name: rollup for rollup in ROLLUPS}
+
+
+def _build_sql(rollup: Rollup) -> str:
+    columns = []
+    if rollup.grain == "day":
+        columns.append("f.order_date AS period_start")
+    elif rollup.grain != "all":
+        columns.append(f"CAST(date_trunc('{rollup.grain}', f.order_date) AS DATE) AS period_start")
+    columns += [
+        f"COALESCE(CAST({ROLLUP_SOURCE_COLUMNS[d]} AS VARCHAR), '') AS {d.value}"
+        for d in rollup.dimensions
+    ]
+    measures = [
+        "SUM(f.revenue) AS revenue",
+        "SUM(f.margin) AS margin",
+        "CAST(SUM(f.quantity) AS BIGINT) AS quantity",
+        "COUNT(DISTINCT f.order_id) AS orders",
+    ]
+    if rollup.has_customers:
+        measures.append("COUNT(DISTINCT f.customer_id) AS customers")
+    joins = "LEFT JOIN dim_customer c ON c.customer_id = f.customer_id"
+    if Dimension.CATEGORY_L1 in rollup.dimensions:
+        joins += " LEFT JOIN dim_product p ON p.product_id = f.product_id"
+    return (
+        f"CREATE OR REPLACE TABLE {rollup.name} AS "
+        f"SELECT {', '.join(columns + measures)} FROM fact_sales_valid f {joins} GROUP BY ALL "
+        f"ORDER BY ALL"
+    )
+
+
+def olap_rollups_build(con) -> dict[str, float]:
+    """Rebuild every rollup and the catalogue inside ``con`` (a writable warehouse).
+
+    Call it at the end of a warehouse refresh, after the facts and dimensions are final
+    and before the new file becomes current. Return the seconds each rollup took.
+    """
+    timings: dict[str, float] = {}
+    counts: list[tuple[str, int]] = []
+    for rollup in ROLLUPS:
+        started = time.perf_counter()
+        con.execute(_build_sql(rollup))
+        timings[rollup.name] = time.perf_counter() - started
+        counts.append(
+            (rollup.name, con.execute(f"SELECT count(*) FROM {rollup.name}").fetchone()[0])
+        )
+    con.execute(
+        f"CREATE OR REPLACE TABLE {CATALOG_TABLE} (name VARCHAR PRIMARY KEY, row_count BIGINT)"
+    )
+    con.executemany(f"INSERT INTO {CATALOG_TABLE} VALUES (?, ?)", counts)
+    return timings
+
+
+def olap_rollups_available(con) -> list[tuple[Rollup, int]]:
+    """Return the built rollups, smallest first; none when the catalogue is missing."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [CATALOG_TABLE]
+    ).fetchone()[0]
+    if not exists:
+        return []
+    rows = con.execute(
+        f"SELECT name, row_count FROM {CATALOG_TABLE} ORDER BY row_count, name"
+    ).fetchall()
+    return [(ROLLUPS_BY_NAME[name], count) for name, count in rows if name in ROLLUPS_BY_NAME]
