@@ -188,6 +188,8 @@ _TASK_BACKENDS = {
     },
 }
 TASKS = {"default": _TASK_BACKENDS[DANGOL_TASK_BACKEND]}
+# Run by `dangol worker` at start and every --sweep-interval: re-enqueue work that is due.
+DANGOL_WORKER_SWEEPS = ["dangol.integration.webhooks.services.webhook_retry_due"]
 # Webhooks: refuse loopback/private/link-local targets unless allowed (SSRF guard).
 DANGOL_WEBHOOK_ALLOW_PRIVATE = env_bool("DANGOL_WEBHOOK_ALLOW_PRIVATE", default=False)
 DANGOL_WEBHOOK_MAX_ATTEMPTS = env_int("DANGOL_WEBHOOK_MAX_ATTEMPTS", 6)

@@ -21,6 +21,7 @@ from dangol.customers.errors import (
 )
 from dangol.customers.models import ConsentEvent, Customer, CustomerGroup
 from dangol.customers.normalize import normalize_email, normalize_phone
+from dangol.integration.webhooks.services import webhook_record_emit
 
 _VALIDATED_FIELDS = permissions.EDITABLE_FIELDS
 
@@ -106,6 +107,7 @@ def customer_create(*, actor, **fields: Any) -> Customer:
         raise ValidationError(
             f"The customer could not be saved: {exc}", code=CustomerErrorCode.INVALID
         ) from exc
+    webhook_record_emit(event_type="customer.created", record=customer)
     return customer
 
 
@@ -145,6 +147,7 @@ def customer_update(
             code=CustomerErrorCode.VERSION_CONFLICT,
         )
     customer.refresh_from_db()
+    webhook_record_emit(event_type="customer.updated", record=customer)
     return customer
 
 
@@ -219,6 +222,8 @@ def customer_delete(*, actor, customer: Customer) -> None:
         raise PermissionDeniedError(
             "You may not delete customers", code=CustomerErrorCode.PERMISSION_DENIED
         )
+    # Described before the row goes; a refused delete rolls this back with the rest.
+    webhook_record_emit(event_type="customer.deleted", record=customer)
     try:
         with transaction.atomic():
             customer.delete()

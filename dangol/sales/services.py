@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from dangol.accounts.roles import Role, user_role
 from dangol.catalog.models import Product
 from dangol.customers import permissions
+from dangol.integration.webhooks.services import webhook_record_emit
 from dangol.sales.choices import OrderStatus, SalesChannel
 from dangol.sales.errors import (
     ConflictError,
@@ -264,6 +265,7 @@ def order_create(
     for row in rows:
         row.order = order
     OrderLine.objects.bulk_create(rows)
+    webhook_record_emit(event_type="order.created", record=order)
     # Robust: the order is committed by then, so a failing timeline entry is logged
     # rather than turning a placed order into an error for the caller.
     transaction.on_commit(lambda: _log_order_placed(actor=actor, order=order), robust=True)

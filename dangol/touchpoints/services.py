@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from dangol.customers import permissions
+from dangol.integration.webhooks.services import webhook_record_emit
 from dangol.touchpoints.choices import Direction, InteractionChannel
 from dangol.touchpoints.errors import PermissionDeniedError, TouchpointErrorCode, ValidationError
 from dangol.touchpoints.models import Interaction
@@ -114,7 +115,7 @@ def interaction_log(
     elif timezone.is_naive(occurred_at):
         occurred_at = timezone.make_aware(occurred_at)
     subject_type, subject_id = _concerns(concerns)
-    return Interaction.objects.create(
+    interaction = Interaction.objects.create(
         customer=customer,
         channel=channel,
         direction=direction,
@@ -126,3 +127,5 @@ def interaction_log(
         subject_type=subject_type,
         subject_id=subject_id,
     )
+    webhook_record_emit(event_type="interaction.created", record=interaction)
+    return interaction

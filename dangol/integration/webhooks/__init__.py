@@ -1,0 +1,1 @@
+"""Signed webhooks: endpoints an admin registers, deliveries sent by background tasks."""
