@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+
 from dangol.analytics.olap.errors import OlapErrorCode, OlapQueryError
 
 MAX_TOP_N = 10_000
@@ -101,7 +103,8 @@ def _lookup(enum, names, *, field_name: str, code: OlapErrorCode) -> list:
     if unknown:
         allowed = ", ".join(m.value for m in enum)
         raise OlapQueryError(
-            f"Unknown {field_name}: {', '.join(unknown)} (allowed: {allowed})",
+            _("Unknown %(field)s: %(names)s (allowed: %(allowed)s)")
+            % {"field": field_name, "names": ", ".join(unknown), "allowed": allowed},
             code=code,
             field=field_name,
         )
@@ -139,7 +142,7 @@ def olap_query_parse(
     """
     if not measures:
         raise OlapQueryError(
-            "Give at least one measure", code=OlapErrorCode.NO_MEASURE, field="measures"
+            _("Give at least one measure"), code=OlapErrorCode.NO_MEASURE, field="measures"
         )
     parsed_measures = _dedupe(
         _lookup(Measure, measures, field_name="measures", code=OlapErrorCode.UNKNOWN_MEASURE)
@@ -156,13 +159,15 @@ def olap_query_parse(
             parsed_by.append(Dimension(grain.value))
     if sum(d in PERIOD_DIMENSIONS for d in parsed_by) > 1:
         raise OlapQueryError(
-            "Group by at most one period (day, week, month, quarter or year)",
+            _("Group by at most one period (day, week, month, quarter or year)"),
             code=OlapErrorCode.INVALID,
             field="by",
         )
     if len(parsed_by) > MAX_BY:
         raise OlapQueryError(
-            f"Group by at most {MAX_BY} dimensions", code=OlapErrorCode.INVALID, field="by"
+            _("Group by at most %(count)d dimensions") % {"count": MAX_BY},
+            code=OlapErrorCode.INVALID,
+            field="by",
         )
     parsed_filters: dict[Dimension, tuple[str, ...]] = {}
     for name, values in (filters or {}).items():
@@ -172,18 +177,21 @@ def olap_query_parse(
         values = [values] if isinstance(values, str) else list(values)
         if not values or len(values) > MAX_FILTER_VALUES:
             raise OlapQueryError(
-                f"A filter takes 1 to {MAX_FILTER_VALUES} values: {name}",
+                _("A filter takes 1 to %(count)d values: %(name)s")
+                % {"count": MAX_FILTER_VALUES, "name": name},
                 code=OlapErrorCode.INVALID,
                 field="filters",
             )
         parsed_filters[dim] = parsed_filters.get(dim, ()) + _dedupe([str(v) for v in values])
     if date_from and date_to and date_from > date_to:
         raise OlapQueryError(
-            "The date range ends before it starts", code=OlapErrorCode.INVALID, field="date_to"
+            _("The date range ends before it starts"), code=OlapErrorCode.INVALID, field="date_to"
         )
     if top_n is not None and not 1 <= top_n <= MAX_TOP_N:
         raise OlapQueryError(
-            f"top_n must be between 1 and {MAX_TOP_N}", code=OlapErrorCode.INVALID, field="top_n"
+            _("top_n must be between 1 and %(count)d") % {"count": MAX_TOP_N},
+            code=OlapErrorCode.INVALID,
+            field="top_n",
         )
     order = None
     if order_by:
@@ -192,7 +200,7 @@ def olap_query_parse(
         allowed = {m.value for m in parsed_measures} | {d.value for d in parsed_by}
         if name not in allowed:
             raise OlapQueryError(
-                f"order_by must name a chosen measure or dimension: {name}",
+                _("order_by must name a chosen measure or dimension: %(name)s") % {"name": name},
                 code=OlapErrorCode.INVALID,
                 field="order_by",
             )
@@ -200,13 +208,13 @@ def olap_query_parse(
     if compare_previous:
         if not (date_from and date_to):
             raise OlapQueryError(
-                "Comparing with the previous period needs date_from and date_to",
+                _("Comparing with the previous period needs date_from and date_to"),
                 code=OlapErrorCode.INVALID,
                 field="compare_previous",
             )
         if any(d in PERIOD_DIMENSIONS for d in parsed_by):
             raise OlapQueryError(
-                "Comparing with the previous period works without a period in 'by'",
+                _("Comparing with the previous period works without a period in 'by'"),
                 code=OlapErrorCode.INVALID,
                 field="compare_previous",
             )

@@ -1,0 +1,136 @@
+"""REST endpoints of analytics: ``POST /api/v1/olap/query``.
+
+The handler validates the body's shape, lets ``olap_query_parse`` check the names against
+the whitelists, runs the one selector and serializes the rows.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dangol.analytics.olap.model import (
+    MAX_BY,
+    MAX_TOP_N,
+    Dimension,
+    Grain,
+    Measure,
+    olap_query_parse,
+)
+from dangol.analytics.olap.permissions import olap_may_query
+from dangol.analytics.olap.selectors import olap_query_run
+from dangol.analytics.warehouse.errors import WarehouseMissing
+from dangol.core.api.permissions import HasRole
+from dangol.core.api.problems import PROBLEM_CONTENT_TYPE
+from dangol.core.api.schema import ProblemSerializer
+
+
+class NoWarehouse(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("There is no warehouse yet; run the warehouse refresh first")
+    default_code = "warehouse_missing"
+
+
+class MayQueryOlap(HasRole):
+    message = _("Your role may not run analytics queries.")
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and olap_may_query(request.user)
+
+
+class OlapQueryInputSerializer(serializers.Serializer):
+    measures = serializers.ListField(
+        child=serializers.ChoiceField(choices=[m.value for m in Measure]),
+        min_length=1,
+        max_length=len(Measure),
+    )
+    by = serializers.ListField(
+        child=serializers.ChoiceField(choices=[d.value for d in Dimension]),
+        required=False,
+        max_length=MAX_BY,
+        help_text="Dimensions to group by; at most one period (day … year).",
+    )
+    filters = serializers.DictField(
+        child=serializers.ListField(
+            child=serializers.CharField(max_length=200, allow_blank=True),
+            min_length=1,
+            max_length=200,
+        ),
+        required=False,
+        help_text='Dimension name to accepted values, e.g. {"customer_group": ["retail"]}.',
+    )
+    period_grain = serializers.ChoiceField(
+        choices=[g.value for g in Grain],
+        required=False,
+        help_text="Add this period to `by` unless it already has one.",
+    )
+    date_from = serializers.DateField(required=False, help_text="First order date included.")
+    date_to = serializers.DateField(required=False, help_text="Last order date included.")
+    top_n = serializers.IntegerField(required=False, min_value=1, max_value=MAX_TOP_N)
+    order_by = serializers.CharField(
+        required=False,
+        max_length=40,
+        help_text="A chosen measure or dimension; a leading '-' sorts descending.",
+    )
+    compare_previous = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Add the previous equal-length period and the change (needs both dates).",
+    )
+
+    class Meta:
+        ref_name = "OlapQuery"
+
+
+class OlapResultSerializer(serializers.Serializer):
+    columns = serializers.ListField(child=serializers.CharField())
+    dimensions = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(
+        child=serializers.DictField(child=serializers.JSONField(allow_null=True)),
+        help_text="One object per row, keyed by column; money as exact decimal strings.",
+    )
+    sources = serializers.ListField(
+        child=serializers.CharField(), help_text="The rollups or 'fact' that answered."
+    )
+    seconds = serializers.FloatField()
+
+    class Meta:
+        ref_name = "OlapResult"
+
+
+class OlapQueryApi(APIView):
+    """``POST`` runs one OLAP query over the warehouse."""
+
+    permission_classes = [MayQueryOlap]
+
+    @extend_schema(
+        operation_id="olap_query",
+        request=OlapQueryInputSerializer,
+        responses={
+            200: OlapResultSerializer,
+            (503, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer, description="No warehouse has been built yet."
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = OlapQueryInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        query = olap_query_parse(**serializer.validated_data)
+        try:
+            result = olap_query_run(query=query)
+        except WarehouseMissing as exc:
+            raise NoWarehouse() from exc
+        return Response(
+            {
+                "columns": result.columns,
+                "dimensions": result.dimensions,
+                "rows": result.as_records(),
+                "sources": result.sources,
+                "seconds": result.seconds,
+            }
+        )
