@@ -118,7 +118,7 @@ _PRODUCT_SQL = f"""
     {_LINES}
     SELECT l.product_id, any_value(p.sku) AS sku, any_value(p.name) AS name,
            coalesce(any_value(p.category_l1), '') AS category_l1,
-           sum(l.quantity) AS quantity, {_SUMS}
+           sum(l.quantity)::BIGINT AS quantity, {_SUMS}
     FROM lines l LEFT JOIN dim_product p ON p.product_id = l.product_id
     GROUP BY l.product_id
 """
@@ -126,7 +126,7 @@ _PRODUCT_SQL = f"""
 _CATEGORY_SQL = f"""
     {_LINES}
     SELECT l.customer_id, coalesce(p.category_l1, '') AS category_l1,
-           sum(l.quantity) AS quantity, {_SUMS}
+           sum(l.quantity)::BIGINT AS quantity, {_SUMS}
     FROM lines l LEFT JOIN dim_product p ON p.product_id = l.product_id
     GROUP BY l.customer_id, coalesce(p.category_l1, '')
 """

@@ -72,11 +72,23 @@ def tiny_sales() -> list[dict]:
 
 
 PRODUCTS = [
-    {"product_id": 10, "sku": "A", "name": "Kimchi", "category_path": "Food > Kimchi",
-     "unit_price": "1000", "unit_cost": "600"},
-    {"product_id": 11, "sku": "B", "name": "Tea", "category_path": "Drinks > Tea",
-     "unit_price": "500", "unit_cost": "300"},
-]  # fmt: skip
+    {
+        "product_id": 10,
+        "sku": "A",
+        "name": "Kimchi",
+        "category_path": "Food > Kimchi",
+        "unit_price": "1000",
+        "unit_cost": "600",
+    },
+    {
+        "product_id": 11,
+        "sku": "B",
+        "name": "Tea",
+        "category_path": "Drinks > Tea",
+        "unit_price": "500",
+        "unit_cost": "300",
+    },
+]
 
 
 @pytest.fixture(scope="module")
@@ -212,8 +224,7 @@ def test_distribution_lists_every_segment(warehouse):
     rows = rfm_distribution(con=warehouse, as_of=AS_OF)
     assert [r["segment"] for r in rows] == list(SEGMENTS)
     counts = {r["segment"]: r["customers"] for r in rows if r["customers"]}
-    assert counts == {"new": 2, "potential_loyalist": 2, "loyal": 2, "at_risk": 2,
-                      "cannot_lose": 2}  # fmt: skip
+    assert counts == {"new": 2, "potential_loyalist": 2, "loyal": 2, "at_risk": 2, "cannot_lose": 2}
     assert sum(r["share"] for r in rows) == pytest.approx(1.0)
     assert {r["segment"]: int(r["revenue"]) for r in rows}["cannot_lose"] == 19000
 
