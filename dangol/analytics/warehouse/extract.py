@@ -89,11 +89,14 @@ def _extract_postgresql(con, query, table, sql, params, scratch_dir) -> None:
                 for chunk in copy:
                     handle.write(chunk)
         handle.flush()
+        if handle.tell() == 0:
+            return
         columns = ", ".join(f"'{name}': '{kind}'" for name, kind in query.columns)
         # PostgreSQL writes NULL unquoted and '' quoted; allow_quoted_nulls keeps them apart.
         con.execute(
             f"""INSERT INTO "{table}" SELECT * FROM read_csv(?, header = false,
-                delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false,
+                auto_detect = false, delim = ',', quote = '"', escape = '"',
+                allow_quoted_nulls = false,
                 columns = {{{columns}}})""",
             [handle.name],
         )
