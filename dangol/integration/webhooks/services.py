@@ -237,7 +237,8 @@ def webhook_delivery_attempt(*, delivery_id: int, attempt: int) -> str:
     except WebhookUrlError as exc:
         error = exc.message
     except (OSError, ValueError) as exc:  # refused, reset, DNS, timeout (socket.timeout)
-        error = f"{type(exc).__name__}: {exc}"
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        error = f"{type(reason).__name__}: {reason}"
     now = timezone.now()
     WebhookAttempt.objects.create(
         delivery=delivery,
