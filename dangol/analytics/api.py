@@ -7,7 +7,7 @@ the whitelists, runs the one selector and serializes the rows.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,12 +25,15 @@ from dangol.analytics.olap.permissions import olap_may_query
 from dangol.analytics.olap.selectors import olap_query_run
 from dangol.analytics.warehouse.errors import WarehouseMissing
 from dangol.core.api.permissions import HasRole
-from dangol.core.api.problems import PROBLEM_CONTENT_TYPE
-from dangol.core.api.schema import ProblemSerializer
 
 
 class NoWarehouse(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    """No refresh has built a warehouse yet: the server's state, not the query, is at fault.
+
+    A 409 rather than a 5xx, because it is an expected state the client can act on.
+    """
+
+    status_code = status.HTTP_409_CONFLICT
     default_detail = _("There is no warehouse yet; run the warehouse refresh first")
     default_code = "warehouse_missing"
 
@@ -110,12 +113,7 @@ class OlapQueryApi(APIView):
     @extend_schema(
         operation_id="olap_query",
         request=OlapQueryInputSerializer,
-        responses={
-            200: OlapResultSerializer,
-            (503, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-                ProblemSerializer, description="No warehouse has been built yet."
-            ),
-        },
+        responses=OlapResultSerializer,
     )
     def post(self, request: Request) -> Response:
         serializer = OlapQueryInputSerializer(data=request.data)

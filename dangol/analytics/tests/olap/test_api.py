@@ -88,12 +88,12 @@ def test_hostile_filter_value_is_just_a_value(published_warehouse, analyst):
 
 
 @pytest.mark.django_db
-def test_no_warehouse_is_503_problem(settings, tmp_path, analyst):
+def test_no_warehouse_is_409_problem(settings, tmp_path, analyst):
     settings.DATA_DIR = tmp_path
 
     response = token_client(analyst).post(URL, BODY, format="json")
 
-    assert response.status_code == 503
+    assert response.status_code == 409
     assert response.json()["code"] == "warehouse_missing"
 
 
@@ -103,7 +103,7 @@ def test_schema_describes_request_and_response(client):
 
     operation = schema["paths"]["/api/v1/olap/query"]["post"]
     assert operation["operationId"] == "olap_query"
-    assert set(operation["responses"]) >= {"200", "400", "401", "403", "503"}
+    assert set(operation["responses"]) >= {"200", "400", "401", "403", "409"}
     request = schema["components"]["schemas"]["OlapQueryRequest"]
     assert request["required"] == ["measures"]
     measures = request["properties"]["measures"]["items"]
