@@ -16,5 +16,6 @@ urlpatterns = [
     path("customers/", include("dangol.customers.urls")),
     path("products/", include("dangol.catalog.urls")),
     path("orders/", include("dangol.sales.urls")),
+    path("analytics/", include("dangol.analytics.urls")),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
 ]

@@ -16,6 +16,7 @@ NAVIGATION = [
     ("customers", _("Customers"), "customers:list"),
     ("catalog", _("Products"), "catalog:product_list"),
     ("sales", _("Orders"), "sales:order_list"),
+    ("analytics", _("Pivot"), "analytics:pivot"),
 ]
 
 
