@@ -29,6 +29,7 @@ from dangol.customers.choices import ConsentChannel
 from dangol.customers.models import ConsentEvent, Customer, CustomerGroup
 
 _STAGE = "tmp_customer_upsert"
+MERGE_STEP = 100_000
 # Columns of the customer record an import writes, with their staging type.
 COLUMNS: list[tuple[str, str]] = [
     ("external_id", "text"),
@@ -147,7 +148,8 @@ def customer_bulk_upsert(
     :param present: the columns the source had; only these change on an existing
         customer (a file without ``city`` leaves cities alone). Default: the table's.
     :param source: recorded on the consent events ("import customers.csv").
-    :param progress: called with the number of rows staged so far.
+    :param progress: called with the number of rows staged, then of rows merged (twice
+        the row count in all).
     :returns: rows inserted, updated (something differed) and unchanged.
 
     Consent changes leave a ``ConsentEvent`` each (new customers: the consents granted).
@@ -163,6 +165,8 @@ def customer_bulk_upsert(
     frame["seq"] = np.arange(total)
     frame["is_new"] = False
     _stage(frame, progress)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE INDEX {_STAGE}_seq ON {_STAGE} (seq)")
 
     target = Customer._meta.db_table
     events = ConsentEvent._meta.db_table
@@ -207,12 +211,17 @@ def customer_bulk_upsert(
             if updatable
             else "ON CONFLICT (external_id) DO NOTHING"
         )
-        cursor.execute(
-            f"INSERT INTO {target} ({insert_cols}, custom_fields, version, created_at, "
-            f"updated_at) SELECT {select_cols}, %s, 1, %s, %s FROM {_STAGE} t "
-            f"WHERE TRUE ORDER BY t.seq {on_conflict}",
-            ["{}", now, now],
-        )
+        # The merge runs in slices of the staged rows, so that a million-row import
+        # shows progress through its longest step, not only through the staging.
+        for start in range(0, total, MERGE_STEP):
+            cursor.execute(
+                f"INSERT INTO {target} ({insert_cols}, custom_fields, version, created_at, "
+                f"updated_at) SELECT {select_cols}, %s, 1, %s, %s FROM {_STAGE} t "
+                f"WHERE t.seq >= %s AND t.seq < %s ORDER BY t.seq {on_conflict}",
+                ["{}", now, now, start, start + MERGE_STEP],
+            )
+            if progress is not None:
+                progress(min(MERGE_STEP, total - start))
         for channel in CONSENT_CHANNELS:
             col = f"consent_{channel}"
             if col not in present or inserted == 0:

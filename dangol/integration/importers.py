@@ -90,11 +90,18 @@ def _write_rejects(path: Path, rejects: pd.DataFrame) -> Path | None:
 
 
 def _progress_bar(total: int, enabled: bool):
-    if not enabled or total <= PROGRESS_THRESHOLD:
+    if not enabled or total <= 2 * PROGRESS_THRESHOLD:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="rows", desc="Importing", file=sys.stderr, leave=False)
+    return tqdm(
+        total=total,
+        unit="rows",
+        unit_scale=0.5,  # every row advances twice: staged, then merged
+        desc="Staging, then merging",
+        file=sys.stderr,
+        leave=False,
+    )
 
 
 def import_file(
@@ -115,7 +122,8 @@ def import_file(
     :param mapping: ``{file header: canonical column}`` renames.
     :param skip_bad: write the good rows when some are bad (default: write nothing).
     :param show_progress: draw a progress bar on stderr for files over 10,000 rows.
-    :param progress: called with the number of rows written so far (for a UI task).
+    :param progress: called with how far the write advanced: the rows staged, then
+        the rows merged, twice the good rows in all (for a UI task).
     :raises ImportFileError: the file as a whole cannot be imported (nothing written).
     :raises RejectedRowsError: all-or-nothing and some rows were bad (nothing written);
         its ``result`` has the rejects and the reject file's path.
@@ -150,7 +158,8 @@ def import_file(
             result=result,
         )
     good = checked.frame
-    bar = _progress_bar(len(good), show_progress)
+    # Staging and merging each advance by the row count, so the bar covers the merge.
+    bar = _progress_bar(2 * len(good), show_progress)
 
     def advance(count: int) -> None:
         if bar is not None:

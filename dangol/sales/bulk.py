@@ -102,7 +102,8 @@ def order_bulk_upsert(
         ``ordered_at`` (aware), ``channel``, optional ``status`` (default completed),
         ``product_id``, ``quantity``, ``unit_price`` and ``discount`` (decimal strings).
         The header fields must agree across the lines of one order.
-    :param progress: called with the number of lines staged so far.
+    :param progress: called with the number of lines staged, then twice as the merge
+        advances (twice the line count in all).
     :returns: orders inserted, updated (header or lines differ) and unchanged;
         ``extra["lines_written"]`` the lines inserted.
     """
@@ -156,6 +157,8 @@ def order_bulk_upsert(
             f"SET {sets}, updated_at = excluded.updated_at WHERE {changed}",
             [now, now],
         )
+        if progress is not None:
+            progress(len(table) // 2)  # the merge: headers written
         if existing:
             cursor.execute(
                 f"UPDATE {order_table} SET updated_at = %s "
@@ -178,6 +181,8 @@ def order_bulk_upsert(
             f"ORDER BY l.seq"
         )
         lines_written = cursor.rowcount
+        if progress is not None:
+            progress(len(table) - len(table) // 2)  # the merge: lines written
     for name in (_LINES, _ORDERS, _CHANGED):
         temp_table_drop(name=name)
     updated = header_changed + lines_changed_only

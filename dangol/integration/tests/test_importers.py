@@ -431,6 +431,14 @@ def test_large_file_with_progress_bar(tmp_path):
     assert result.inserted == 10_001
 
 
+@pytest.mark.django_db
+def test_progress_covers_the_merge(tmp_path):
+    rows = [f"P{i},person,고객{i},,,,,,,,,,,,," for i in range(10_001)]
+    steps: list[int] = []
+    import_file(kind="customers", path=customers_csv(tmp_path, rows), progress=steps.append)
+    assert steps == [10_001, 10_001]  # staged, then merged
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_ten_thousand_rows_on_postgresql(tmp_path, retail):
