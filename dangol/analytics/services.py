@@ -51,24 +51,24 @@ def customer_scores_refresh(
     as_of: dt.date,
     window_days: int | None = None,
     cuts: tuple[float, float] | None = None,
-    con: duckdb.DuckDBPyConnection | None = None,
+    warehouse: str | None = None,
 ) -> int:
     """Compute RFM and value tiers on the warehouse as of ``as_of`` and write them back.
 
     Customers without a valid purchase in the window get their tier and RFM fields
     cleared, so no stale score survives. Return how many customers were scored.
-    ``con`` defaults to the current warehouse, opened read-only.
+    Reads the current warehouse, or the DuckDB file ``warehouse`` if given (read-only).
     """
-    own = con is None
-    if own:
+    if warehouse:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    else:
         from dangol.analytics.warehouse.connection import warehouse_connect
 
         con = warehouse_connect()
     try:
         table = customer_scores_frame(con=con, as_of=as_of, window_days=window_days, cuts=cuts)
     finally:
-        if own:
-            con.close()
+        con.close()
     frame = table.to_pandas()
     frame["computed_at"] = timezone.now()
     return customer_scores_bulk_write(rows=frame, fields=SCORE_WRITE_FIELDS, clear_others=True)
