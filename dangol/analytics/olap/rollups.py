@@ -67,6 +67,9 @@ class Rollup:
 
 
 _CUST = (*CUSTOMER_ATTRIBUTES, Dimension.CHANNEL)
+# The common combination (region x customer group by month, with gender and age band) is
+# far smaller than the full attribute cross product, so its queries read a few rows.
+_GEO = (Dimension.REGION, Dimension.CUSTOMER_GROUP, Dimension.GENDER, Dimension.AGE_BAND)
 _CAT = (*CUSTOMER_ATTRIBUTES, Dimension.CATEGORY_L1, Dimension.CHANNEL)
 ROLLUPS: tuple[Rollup, ...] = (
     Rollup("olap_rollup_day_category", "day", _CAT, has_customers=False),
@@ -74,6 +77,7 @@ ROLLUPS: tuple[Rollup, ...] = (
     Rollup("olap_rollup_day_channel", "day", _CUST, has_customers=True),
     Rollup("olap_rollup_month_channel", "month", _CUST, has_customers=True),
     # Without channel, so distinct customers across all channels are exact too.
+    Rollup("olap_rollup_month_geo", "month", _GEO, has_customers=True),
     Rollup("olap_rollup_month_customer", "month", CUSTOMER_ATTRIBUTES, has_customers=True),
     Rollup("olap_rollup_quarter_customer", "quarter", CUSTOMER_ATTRIBUTES, has_customers=True),
     Rollup("olap_rollup_year_customer", "year", CUSTOMER_ATTRIBUTES, has_customers=True),

@@ -34,7 +34,7 @@ def test_revenue_and_customers_by_region_and_month_come_from_rollups(wh):
         ("seoul", "2025-03", D("5000.00"), 1, 1),
     ]
     assert "fact" not in result.sources
-    assert "olap_rollup_month_customer" in result.sources
+    assert all(source.startswith("olap_rollup_month_") for source in result.sources)
 
 
 def test_orders_by_category_count_an_order_once_per_category(wh):
