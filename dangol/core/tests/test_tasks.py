@@ -171,3 +171,14 @@ def test_worker_command_uses_the_redis_backend(redis_tasks):
     remember.enqueue("via command")
     call_command("worker", "--batch")
     assert CALLS == ["via command"]
+
+
+def test_worker_command_stops_after_max_tasks_and_restores_signals(redis_tasks):
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM)
+    remember.enqueue("one")
+    remember.enqueue("two")
+    call_command("worker", "--max-tasks", "1", "--interval", "0.1")
+    assert CALLS == ["one"]
+    assert signal.getsignal(signal.SIGTERM) == before

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import signal
 import time
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.crypto import get_random_string
 from django_tasks_db import DatabaseBackend
+from django_tasks_db.management.commands.db_worker import Worker as DatabaseWorker
 
 from dangol.core.tasks import task_backend, worker_sweeps_run
-from dangol.core.tasks_redis import RedisBackend, redis_worker_run
+from dangol.core.tasks_redis import RedisBackend
+
+_STOP_SIGNALS = [signal.SIGINT, signal.SIGTERM]
+if hasattr(signal, "SIGQUIT"):
+    _STOP_SIGNALS.append(signal.SIGQUIT)
 
 
 class Command(BaseCommand):
@@ -32,48 +38,112 @@ class Command(BaseCommand):
         parser.add_argument("--max-tasks", type=int, default=None, help="Stop after N tasks.")
 
     def handle(self, *args, batch: bool, interval: float, sweep_interval: float, **options):
+        saved = {signum: signal.getsignal(signum) for signum in _STOP_SIGNALS}
+        try:
+            self._work(batch=batch, interval=interval, sweep_interval=sweep_interval, **options)
+        finally:
+            for signum, handler in saved.items():
+                signal.signal(signum, handler)
+
+    def _work(self, *, batch: bool, interval: float, sweep_interval: float, **options):
         backend = task_backend()
-        if not isinstance(backend, DatabaseBackend | RedisBackend):
+        max_tasks = options["max_tasks"]
+        if isinstance(backend, DatabaseBackend):
+            loop = _DatabaseLoop(backend, interval=interval, max_tasks=max_tasks)
+        elif isinstance(backend, RedisBackend):
+            loop = _RedisLoop(backend, interval=interval, max_tasks=max_tasks)
+        else:
             raise CommandError(
                 f"The task backend {type(backend).__name__} runs tasks inline; set "
                 "DANGOL_TASK_BACKEND=database or redis to use a worker"
             )
-        max_tasks = options["max_tasks"]
-        ran = 0
         next_sweep = 0.0
-        # Each round runs the ready tasks in a batch, then sweeps when due, then idles: the
-        # sweep re-enqueues deliveries whose own deferred task was lost (worker killed).
-        while max_tasks is None or ran < max_tasks:
+        # Each round runs the ready tasks, sweeps when due, then idles: the sweep re-enqueues
+        # deliveries whose own deferred task was lost (a worker killed mid-task).
+        while loop.running and not loop.done():
             if time.monotonic() >= next_sweep:
                 worker_sweeps_run()
                 next_sweep = time.monotonic() + sweep_interval
-            left = None if max_tasks is None else max_tasks - ran
-            ran_now = self._run_batch(backend, left, interval)
-            ran += ran_now
+            ran_now = loop.run_ready()
             if batch and ran_now == 0:
                 break
-            if ran_now == 0 and isinstance(backend, DatabaseBackend):
-                time.sleep(interval)
-        self.stdout.write(f"Ran {ran} task(s).")
+            if ran_now == 0 and loop.running:
+                loop.idle()
+        self.stdout.write(f"Ran {loop.ran} task(s).")
 
-    def _run_batch(self, backend, max_tasks: int | None, interval: float) -> int:
-        if isinstance(backend, RedisBackend):
-            return redis_worker_run(backend=backend, batch=True, max_tasks=max_tasks)
-        before = _finished_count()
-        call_command(
-            "db_worker",
-            batch=True,
-            startup_delay=False,
-            reload=False,
-            max_tasks=max_tasks,
+
+class _DatabaseLoop:
+    """django-tasks-db's worker in batch passes; its signal handlers stop it gracefully."""
+
+    def __init__(self, backend: DatabaseBackend, *, interval: float, max_tasks: int | None):
+        self.interval = interval
+        self.max_tasks = max_tasks
+        self.worker = DatabaseWorker(
+            queue_names=["*"],
             interval=interval,
-            queue_name="*",
-            verbosity=0,
+            batch=True,
+            backend_name=backend.alias,
+            startup_delay=False,
+            max_tasks=max_tasks,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
         )
-        return _finished_count() - before
+        self.worker.configure_signals()
+
+    @property
+    def running(self) -> bool:
+        return self.worker.running
+
+    @property
+    def ran(self) -> int:
+        return self.worker._run_tasks
+
+    def done(self) -> bool:
+        return self.max_tasks is not None and self.ran >= self.max_tasks
+
+    def run_ready(self) -> int:
+        before = self.ran
+        self.worker.run()
+        return self.ran - before
+
+    def idle(self) -> None:
+        time.sleep(self.interval)  # a signal here exits at once (the worker's handler)
 
 
-def _finished_count() -> int:
-    from django_tasks_db.models import DBTaskResult
+class _RedisLoop:
+    """The Redis backend's worker; SIGINT/SIGTERM finish the current task, then stop."""
 
-    return DBTaskResult.objects.exclude(finished_at=None).count()
+    def __init__(self, backend: RedisBackend, *, interval: float, max_tasks: int | None):
+        self.backend = backend
+        self.interval = interval
+        self.max_tasks = max_tasks
+        self.queue_names = sorted(backend.queues)
+        self.worker_id = get_random_string(32)
+        self.running = True
+        self.ran = 0
+        for signum in _STOP_SIGNALS:
+            signal.signal(signum, self._stop)
+
+    def _stop(self, signum, frame) -> None:
+        self.running = False
+
+    def done(self) -> bool:
+        return self.max_tasks is not None and self.ran >= self.max_tasks
+
+    def _one(self, timeout: float) -> bool:
+        ran = self.backend.run_next(
+            queue_names=self.queue_names, worker_id=self.worker_id, timeout=timeout
+        )
+        self.ran += ran
+        return ran
+
+    def run_ready(self) -> int:
+        before = self.ran
+        while self.running and not self.done() and self._one(0):
+            pass
+        return self.ran - before
+
+    def idle(self) -> None:
+        # BLPOP wakes as soon as a task arrives, at most ``interval`` seconds later.
+        if not self.done():
+            self._one(self.interval)
