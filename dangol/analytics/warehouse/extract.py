@@ -2,8 +2,14 @@
 
 PostgreSQL: ``COPY (SELECT ...) TO STDOUT (FORMAT csv)`` streamed into a file that DuckDB's
 CSV reader loads (no Python object per value). SQLite (the DuckDB sqlite extension would
-need a download): the raw ``sqlite3`` cursor in large ``fetchmany`` chunks turned into Arrow
-record batches column by column. No ORM objects either way.
+need a download): the ADBC SQLite driver reads straight into Arrow record batches (C, about
+4x the ``sqlite3`` module); inside an open transaction, whose rows only Django's own
+connection sees, the raw ``sqlite3`` cursor in large ``fetchmany`` chunks is turned into
+Arrow column by column instead. No ORM objects on any path.
+
+On SQLite every column comes out as INTEGER, REAL or TEXT, never NULL-typed: the ADBC
+driver infers an Arrow type from the first rows and fails on a later mismatch, so
+nullable dates travel as '' and become NULL again in DuckDB.
 """
 
 from __future__ import annotations
@@ -20,7 +26,13 @@ from django.db import connection
 from dangol.analytics.warehouse.queries import SourceQuery
 
 FETCH_ROWS = 100_000
-_MACRO = re.compile(r"\{(utc|date|bool):([^}]+)\}")
+_MACRO = re.compile(r"\{(utc|date|dec|bool):([^}]+)\}")
+_SQLITE_MACROS = {
+    "utc": "CAST({} AS TEXT)",
+    "date": "COALESCE(CAST({} AS TEXT), '')",
+    "dec": "CAST({} AS REAL)",
+    "bool": "CAST({} AS INTEGER)",
+}
 
 _ARROW_TYPES = {
     "BIGINT": pa.int64(),
@@ -37,7 +49,7 @@ def _render(query: SourceQuery, *, vendor: str, since: dt.datetime | None) -> tu
         kind, expr = match.group(1), match.group(2)
         if vendor == "postgresql":
             return f"({expr} AT TIME ZONE 'UTC')" if kind == "utc" else expr
-        return f"CAST({expr} AS INTEGER)" if kind == "bool" else f"CAST({expr} AS TEXT)"
+        return _SQLITE_MACROS[kind].format(expr)
 
     sql = _MACRO.sub(macro, query.sql)
     params: dict = {}
@@ -76,7 +88,11 @@ def extract_into(
     if vendor == "postgresql":
         _extract_postgresql(con, query, table, sql, params, scratch_dir)
     else:
-        _extract_sqlite(con, query, table, sql.replace("%(since)s", ":since"), params)
+        sql = sql.replace("%(since)s", ":since")
+        if connection.in_atomic_block:
+            _extract_sqlite_cursor(con, query, table, sql, params)
+        else:
+            _extract_sqlite_adbc(con, query, table, sql, params)
     return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
 
 
@@ -102,9 +118,41 @@ def _extract_postgresql(con, query, table, sql, params, scratch_dir) -> None:
         )
 
 
-def _extract_sqlite(con, query, table, sql, params) -> None:
+def _stage_select(query: SourceQuery, source: str) -> str:
+    """SELECT from an Arrow source casting each column to its staging type ('' -> NULL)."""
+    exprs = []
+    for position, (_name, kind) in enumerate(query.columns):
+        column = f'"{source}"."column{position}"'
+        if kind in ("DATE", "TIMESTAMP"):
+            exprs.append(f"CAST(NULLIF({column}, '') AS {kind})")
+        else:
+            exprs.append(f"CAST({column} AS {kind})")
+    return f"SELECT {', '.join(exprs)} FROM {source}"
+
+
+def _extract_sqlite_adbc(con, query, table, sql, params) -> None:
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+    path = str(connection.settings_dict["NAME"])
+    with adbc_sqlite.connect(path) as adbc, adbc.cursor() as cursor:
+        # ADBC binds positionally; the high-water mark is the only parameter.
+        cursor.execute(sql.replace(":since", "?"), [params["since"]] if params else None)
+        reader = cursor.fetch_record_batch()
+        names = [f"column{i}" for i in range(len(query.columns))]
+        renamed = pa.RecordBatchReader.from_batches(
+            pa.schema([pa.field(n, f.type) for n, f in zip(names, reader.schema, strict=True)]),
+            (pa.RecordBatch.from_arrays(batch.columns, names=names) for batch in reader),
+        )
+        con.register("_batches", renamed)
+        try:
+            con.execute(f'INSERT INTO "{table}" {_stage_select(query, "_batches")}')
+        finally:
+            con.unregister("_batches")
+
+
+def _extract_sqlite_cursor(con, query, table, sql, params) -> None:
     raw = connection.connection
-    names = [name for name, _ in query.columns]
+    names = [f"column{i}" for i in range(len(query.columns))]
     arrow_types = [_ARROW_TYPES.get(kind, pa.string()) for _, kind in query.columns]
     cursor = raw.cursor()
     try:
@@ -117,7 +165,7 @@ def _extract_sqlite(con, query, table, sql, params) -> None:
                 names=names,
             )
             con.register("_batch", batch)
-            con.execute(f'INSERT INTO "{table}" SELECT * FROM _batch')
+            con.execute(f'INSERT INTO "{table}" {_stage_select(query, "_batch")}')
             con.unregister("_batch")
     finally:
         cursor.close()

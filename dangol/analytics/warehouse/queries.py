@@ -1,7 +1,7 @@
 """Extraction SQL against the operational database (SQLite and PostgreSQL alike).
 
 Each query returns raw source values: timestamps in UTC (naive on output), decimals as
-stored. ``{utc:X}``, ``{date:X}`` and ``{bool:X}`` mark columns each backend renders
+stored. ``{utc:X}``, ``{date:X}``, ``{dec:X}`` and ``{bool:X}`` mark columns each backend renders
 in its own way (PostgreSQL: UTC without offset; SQLite: plain text/integers, which also
 keeps Python's sqlite3 type converters out of the hot loop). ``{since}`` is replaced by
 an ``updated_at`` filter on incremental refreshes; the
@@ -82,7 +82,7 @@ PRODUCTS = SourceQuery(
     ),
     sql="""
         SELECT "p"."id", "p"."sku", "p"."name", COALESCE("k"."path", ''),
-               "p"."unit_price", "p"."unit_cost", {bool:"p"."active"}
+               {dec:"p"."unit_price"}, {dec:"p"."unit_cost"}, {bool:"p"."active"}
         FROM "catalog_product" "p"
         LEFT JOIN "catalog_category" "k" ON "k"."id" = "p"."category_id"
     """,
@@ -117,7 +117,7 @@ ORDER_LINES = SourceQuery(
     sql="""
         SELECT "l"."id", "o"."id", "o"."number", "o"."customer_id", "l"."product_id",
                {utc:"o"."ordered_at"}, "o"."channel", "o"."status", "l"."quantity",
-               "l"."unit_price", "l"."discount"
+               {dec:"l"."unit_price"}, {dec:"l"."discount"}
         FROM "sales_orderline" "l"
         JOIN "sales_order" "o" ON "o"."id" = "l"."order_id"
         {since}

@@ -31,3 +31,19 @@ def demo(db, data_dir):
         end_date=DEMO_END,
         stdout=io.StringIO(),
     )
+
+
+@pytest.fixture
+def committed_demo(transactional_db, data_dir):
+    """The same demo, committed: a refresh outside any transaction takes the bulk path
+    that reads through its own connection (ADBC on SQLite)."""
+    call_command(
+        "demo",
+        customers=300,
+        products=40,
+        years=1,
+        seed=3,
+        no_serve=True,
+        end_date=DEMO_END,
+        stdout=io.StringIO(),
+    )
