@@ -146,9 +146,14 @@ def customer_scores_bulk_write(*, rows, fields: list[str], clear_others: bool = 
         written = cursor.rowcount
         if clear_others:
             empties = ", ".join(f"{qn(f)} = {_EMPTY.get(f, 'NULL')}" for f in fields)
+            # Only rows still holding a value: rewriting empty rows costs dead tuples.
+            filled = " OR ".join(
+                f"{qn(f)} <> ''" if f in _EMPTY else f"{qn(f)} IS NOT NULL" for f in fields
+            )
+            # NOT EXISTS plans as an anti-join; NOT IN over a million ids may not hash.
             cursor.execute(
-                f"UPDATE {qn(score)} SET {empties} WHERE customer_id NOT IN "
-                f"(SELECT customer_id FROM {qn(_TEMP)})"
+                f"UPDATE {qn(score)} SET {empties} WHERE ({filled}) AND NOT EXISTS "
+                f"(SELECT 1 FROM {qn(_TEMP)} t WHERE t.customer_id = {qn(score)}.customer_id)"
             )
     temp_table_drop(name=_TEMP)
     return written
