@@ -282,8 +282,12 @@ def test_a_reader_keeps_its_view_while_a_refresh_switches_files(demo, admin_user
 
 def test_full_refresh_rebuilds_from_scratch(demo):
     warehouse_refresh()
-    result = warehouse_refresh(full=True)
+    calls = []
+    result = warehouse_refresh(full=True, progress=lambda *call: calls.append(call))
     assert result.mode == "full"
+    assert [name for name, *_ in calls] == list(result.timings)
+    assert [done for _, done, _ in calls] == list(range(1, len(calls) + 1))
+    assert calls[-1] == ("publish", 9, 9)
     assert result.extracted["order_lines"] == OrderLine.objects.count()
     with warehouse_connect() as con:
         assert con.execute("SELECT mode FROM refresh_state").fetchall() == [("full",)]
