@@ -70,6 +70,17 @@ def make_customers_csv(path: Path, n: int, seed: int = 7) -> None:
     frame.to_csv(path, index=False)
 
 
+def make_changed_csv(source: Path, path: Path, share: float = 0.1, seed: int = 11) -> None:
+    """Write ``source`` again with ``share`` of its rows changed (city, status, consent)."""
+    frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+    rng = np.random.default_rng(seed)
+    picked = rng.random(len(frame)) < share
+    frame.loc[picked, "city"] = "변경시"
+    frame.loc[picked, "status"] = "churned"
+    frame.loc[picked, "consent_sms"] = "1"
+    frame.to_csv(path, index=False)
+
+
 def make_orders_csv(path: Path, lines: int, customers: int, products: int, seed: int = 8):
     """Write ``lines`` order lines (about 3 per order) over existing customers and SKUs."""
     rng = np.random.default_rng(seed)
@@ -170,6 +181,10 @@ def worker(task: str, url: str, data_dir: str, files: dict) -> dict:
         again = import_file(kind="customers", path=files["customers"])
         out["reimport_seconds"] = time.perf_counter() - t0
         out["reimport_unchanged"] = again.unchanged
+        t0 = time.perf_counter()
+        changed = import_file(kind="customers", path=files["changed"])
+        out["changed_seconds"] = time.perf_counter() - t0
+        out["changed_updated"] = changed.updated
     elif task == "orders":
         import_file(kind="products", path=files["products"])
         import_file(kind="customers", path=files["customers"])
@@ -305,6 +320,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=20_000)
     parser.add_argument("--iex-sample", type=int, default=5_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--order-runs", type=int, default=1)
     parser.add_argument("--vendors", default="sqlite,postgresql")
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     parser.add_argument("--skip", default="", help="comma list: customers,orders,baselines")
@@ -321,10 +337,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-import-"))
     files = {
         k: str(work / f"{k}.csv")
-        for k in ("customers", "sample", "sample_iex", "products", "orders")
+        for k in ("customers", "changed", "sample", "sample_iex", "products", "orders")
     }
     t0 = time.perf_counter()
     make_customers_csv(Path(files["customers"]), args.customers)
+    make_changed_csv(Path(files["customers"]), Path(files["changed"]))
     make_customers_csv(Path(files["sample"]), args.sample, seed=9)
     make_customers_csv(Path(files["sample_iex"]), args.iex_sample, seed=9)
     make_products_csv(Path(files["products"]), 2_000)
@@ -340,7 +357,7 @@ def main() -> None:
         if "customers" not in skip:
             tasks.append(("customers", args.runs))
         if "orders" not in skip:
-            tasks.append(("orders", 1))
+            tasks.append(("orders", args.order_runs))
         for task, runs in tasks:
             results = [run(task, url, files) for _ in range(runs)]
             secs = [r["seconds"] for r in results]
@@ -354,10 +371,23 @@ def main() -> None:
                 **{
                     k: v
                     for k, v in results[0].items()
-                    if k in ("reimport_seconds", "reimport_unchanged", "orders")
+                    if k in ("reimport_unchanged", "changed_updated", "orders")
+                },
+                **{
+                    f"{k}_median": round(statistics.median(r[k] for r in results), 2)
+                    for k in ("reimport_seconds", "changed_seconds")
+                    if k in results[0]
                 },
             }
             print(f"{vendor:10} {task:12} {json.dumps(res[task], ensure_ascii=False)}", flush=True)
+        if {"sample_orm", "sample_iex", "customers"} <= set(res):
+            # Same-run ratios: the baselines' seconds per row, scaled to the full file.
+            ours = res["customers"]["median_s"]
+            for task in ("sample_orm", "sample_iex"):
+                per_row = res[task]["median_s"] / res[task]["rows"]
+                res[task]["extrapolated_s"] = round(per_row * args.customers, 1)
+                res[task]["times_slower"] = round(per_row * args.customers / ours, 1)
+            print(f"{vendor:10} ratios {json.dumps(res, ensure_ascii=False)}", flush=True)
         report[vendor] = res
     print(json.dumps(report, indent=2, ensure_ascii=False))
 

@@ -454,3 +454,32 @@ def test_ten_thousand_rows_on_postgresql(tmp_path, retail):
     assert ConsentEvent.objects.filter(channel="post").count() == 10_000
     again = import_file(kind="customers", path=path)
     assert again.unchanged == 10_000
+
+
+def _schema_of(table: str) -> tuple[list, list]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexdef", [table]
+        )
+        indexes = [r[0] for r in cursor.fetchall()]
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass ORDER BY conname",
+            [table],
+        )
+        return indexes, cursor.fetchall()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_large_first_load_rebuilds_indexes_and_keys_on_postgresql(tmp_path, retail, monkeypatch):
+    from dangol.customers import bulk
+
+    monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 1)  # the rebuild path, on a small file
+    before = _schema_of("customers_customer")
+    assert len(before[0]) >= 10
+    result = import_file(kind="customers", path=customers_csv(tmp_path))
+    assert (result.inserted, Customer.objects.count()) == (3, 3)
+    assert _schema_of("customers_customer") == before
+    assert Customer.objects.filter(customer_group=retail).count() == 2
+
