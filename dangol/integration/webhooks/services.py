@@ -240,6 +240,15 @@ def webhook_delivery_attempt(*, delivery_id: int, attempt: int) -> str:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         error = f"{type(reason).__name__}: {reason}"
     now = timezone.now()
+    with transaction.atomic():
+        _attempt_record(delivery, attempt=attempt, now=now, code=code, error=error, started=started)
+    return delivery.status
+
+
+def _attempt_record(
+    delivery: WebhookDelivery, *, attempt: int, now, code: int | None, error: str, started: float
+) -> None:
+    endpoint = delivery.endpoint
     WebhookAttempt.objects.create(
         delivery=delivery,
         number=attempt,
@@ -272,8 +281,7 @@ def webhook_delivery_attempt(*, delivery_id: int, attempt: int) -> str:
         ]
     )
     if delivery.status == DeliveryStatus.RETRYING:
-        _retry_schedule(delivery)
-    return delivery.status
+        transaction.on_commit(lambda: _retry_schedule(delivery))
 
 
 def _retry_schedule(delivery: WebhookDelivery) -> None:
