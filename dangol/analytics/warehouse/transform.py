@@ -83,8 +83,7 @@ def apply_delta(
                (gross - l.discount)::DECIMAL(18,2) AS revenue,
                (l.quantity * p.unit_cost)::DECIMAL(18,2) AS cost,
                (revenue - cost)::DECIMAL(18,2)
-        FROM stage_order_lines l LEFT JOIN dim_product p USING (product_id)
-        ORDER BY l.order_line_id""")
+        FROM stage_order_lines l LEFT JOIN dim_product p USING (product_id)""")
     if incremental:
         # cost follows the product's current unit_cost, as a full refresh computes it.
         con.execute("""
@@ -108,7 +107,7 @@ def apply_delta(
         INSERT INTO fact_interactions
         SELECT interaction_id, customer_id, {_local("occurred_at", zone)} AS local_at,
                local_at::DATE, channel, direction, outcome, user_id
-        FROM stage_interactions ORDER BY interaction_id""")
+        FROM stage_interactions""")
 
     # Customers: replace changed rows, then fix the columns derived from other tables.
     vanished = ""
@@ -123,7 +122,7 @@ def apply_delta(
         SELECT customer_id, kind, gender, birth_date, NULL, region, city, customer_group,
                acquisition_channel, status, owner_id, {_local("created_at", zone)},
                NULL, '', ''
-        FROM stage_customers ORDER BY customer_id""")
+        FROM stage_customers""")
     age_band = schema.AGE_BAND_SQL.replace("$ref", "$today")
     con.execute(
         f"""
