@@ -394,3 +394,29 @@ def test_admin_refuses_a_bad_url(client, admin_user, settings):
     assert response.status_code == 200
     assert "private or local address" in response.content.decode()
     assert WebhookEndpoint.objects.count() == 0
+
+
+def test_admin_changes_an_endpoint_through_the_service(client, settings, receiver):
+    from dangol.accounts.tests.factories import UserFactory
+
+    settings.DANGOL_WEBHOOK_ALLOW_PRIVATE = True
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    endpoint = WebhookEndpoint.objects.create(url=receiver.url, event_types=["order.created"])
+    secret = endpoint.secret
+    url = reverse("admin:integration_webhookendpoint_change", args=[endpoint.pk])
+    form = {"url": receiver.url + "/v2", "description": "v2"}
+    response = client.post(url, {**form, "event_types": ["customer.updated"]})
+    assert response.status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.event_types, endpoint.active, endpoint.secret) == (
+        receiver.url + "/v2",
+        ["customer.updated"],
+        False,
+        secret,
+    )
+    settings.DANGOL_WEBHOOK_ALLOW_PRIVATE = False
+    response = client.post(url, {**form, "event_types": ["customer.updated"], "active": "on"})
+    assert response.status_code == 200
+    assert "private or local address" in response.content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.active is False

@@ -20,8 +20,8 @@ from dangol.integration.webhooks.models import (
 )
 from dangol.integration.webhooks.services import (
     webhook_endpoint_create,
+    webhook_endpoint_update,
     webhook_test_send,
-    webhook_url_check,
 )
 
 
@@ -49,8 +49,15 @@ class WebhookEndpointAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
-            webhook_url_check(data["url"])
-            obj.save()
+            webhook_endpoint_update(
+                actor=request.user,
+                endpoint=WebhookEndpoint.objects.get(pk=obj.pk),
+                url=data["url"],
+                event_types=data["event_types"],
+                description=data["description"],
+                active=data["active"],
+            )
+            obj.refresh_from_db()
             return
         endpoint = webhook_endpoint_create(
             actor=request.user,

@@ -114,6 +114,34 @@ def webhook_endpoint_create(
     return endpoint
 
 
+@transaction.atomic
+def webhook_endpoint_update(
+    *,
+    actor,
+    endpoint: WebhookEndpoint,
+    url: str | None = None,
+    event_types: list[str] | None = None,
+    description: str | None = None,
+    active: bool | None = None,
+) -> WebhookEndpoint:
+    """Change an endpoint's URL, events, description or active flag (the secret stays).
+
+    :raises WebhookUrlError: the new URL is not http(s) or targets a private address.
+    :raises ValidationError: an event type is unknown.
+    """
+    if url is not None:
+        endpoint.url = webhook_url_check(url)
+    if event_types is not None:
+        endpoint.event_types = _event_types_clean(event_types)
+    if description is not None:
+        endpoint.description = description
+    if active is not None:
+        endpoint.active = active
+    endpoint.full_clean()
+    endpoint.save()
+    return endpoint
+
+
 def webhook_event_emit(
     *, event_type: str, payload: dict[str, Any], endpoints: list[WebhookEndpoint] | None = None
 ) -> list[WebhookDelivery]:
