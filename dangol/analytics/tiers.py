@@ -149,19 +149,23 @@ def pareto(
             field="points",
         )
     params = _params(as_of, window_days) | {"points": points}
+    # Each ordering is sorted once (row number and running sum share the window) and
+    # materialised, so the four point lookups below do not recompute it.
     sql = f"""
-        WITH c AS ({_PER_CUSTOMER}), r AS (
-            SELECT revenue::DOUBLE AS revenue, margin::DOUBLE AS margin,
-                   row_number() OVER (ORDER BY revenue, customer_id) AS ir,
-                   row_number() OVER (ORDER BY margin, customer_id) AS im
-            FROM c
+        WITH c AS MATERIALIZED ({_PER_CUSTOMER}),
+        rv AS MATERIALIZED (
+            SELECT row_number() OVER w AS k, sum(revenue) OVER w AS cum, k * revenue AS wx
+            FROM (SELECT customer_id, revenue::DOUBLE AS revenue FROM c)
+            WINDOW w AS (ORDER BY revenue, customer_id)
+        ), mg AS MATERIALIZED (
+            SELECT row_number() OVER w AS k, sum(margin) OVER w AS cum, k * margin AS wx
+            FROM (SELECT customer_id, margin::DOUBLE AS margin FROM c)
+            WINDOW w AS (ORDER BY margin, customer_id)
         ), tot AS (
-            SELECT count(*) AS n, sum(revenue) AS rev, sum(margin) AS mar,
-                   sum(ir * revenue) AS wrev, sum(im * margin) AS wmar FROM r
-        ), cum_r AS (
-            SELECT ir AS k, sum(revenue) OVER (ORDER BY ir) AS cum FROM r
-        ), cum_m AS (
-            SELECT im AS k, sum(margin) OVER (ORDER BY im) AS cum FROM r
+            SELECT (SELECT count(*) FROM c) AS n,
+                   (SELECT sum(revenue)::DOUBLE FROM c) AS rev,
+                   (SELECT sum(margin)::DOUBLE FROM c) AS mar,
+                   (SELECT sum(wx) FROM rv) AS wrev, (SELECT sum(wx) FROM mg) AS wmar
         ), p AS (
             SELECT range AS p,
                    CAST(floor((SELECT n FROM tot) * range / $points::INTEGER + 0.5) AS BIGINT)
@@ -177,10 +181,10 @@ def pareto(
                2 * tot.wrev / nullif(tot.n * tot.rev, 0) - (tot.n + 1) / tot.n AS gini_revenue,
                2 * tot.wmar / nullif(tot.n * tot.mar, 0) - (tot.n + 1) / tot.n AS gini_margin
         FROM p CROSS JOIN tot
-        LEFT JOIN cum_r lr ON lr.k = p.k
-        LEFT JOIN cum_r hr ON hr.k = tot.n - p.k
-        LEFT JOIN cum_m lm ON lm.k = p.k
-        LEFT JOIN cum_m hm ON hm.k = tot.n - p.k
+        LEFT JOIN rv lr ON lr.k = p.k
+        LEFT JOIN rv hr ON hr.k = tot.n - p.k
+        LEFT JOIN mg lm ON lm.k = p.k
+        LEFT JOIN mg hm ON hm.k = tot.n - p.k
         ORDER BY p.p
     """
     rows = con.execute(sql, params).fetchall()
