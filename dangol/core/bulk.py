@@ -209,6 +209,10 @@ def indexes_rebuilt_after(*, table: str, enabled: bool = True) -> Iterator[None]
         yield
         return
     with connection.cursor() as cursor:
+        # DDL refuses a table with deferred checks pending from earlier in the transaction
+        # (rows written before, here or in a table it references): run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's keys are deferred
         cursor.execute(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
             "FROM pg_index i WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "

@@ -19,6 +19,7 @@ from dangol.core.bulk import (
     UpsertResult,
     bulk_insert,
     frame_rows,
+    indexes_rebuilt_after,
     sql_datetime,
     sql_distinct,
     temp_table_create,
@@ -30,6 +31,9 @@ from dangol.sales.models import Order, OrderLine
 _ORDERS = "tmp_order_upsert"
 _LINES = "tmp_orderline_upsert"
 _CHANGED = "tmp_order_lines_changed"
+# Smallest number of new orders for which PostgreSQL rebuilds indexes instead of
+# maintaining them.
+REBUILD_MIN_ROWS = 50_000
 ORDER_COLUMNS: list[tuple[str, str]] = [
     ("seq", "int"),
     ("number", "text"),
@@ -145,42 +149,52 @@ def order_bulk_upsert(
                 f"JOIN {order_table} o ON o.id = c.order_id WHERE NOT ({differs})"
             )
             lines_changed_only = cursor.fetchone()[0]
-        sets = ", ".join(f"{qn(n)} = excluded.{qn(n)}" for n in HEADER_FIELDS)
-        changed = " OR ".join(
-            sql_distinct(f"{order_table}.{qn(n)}", f"excluded.{qn(n)}") for n in HEADER_FIELDS
-        )
-        cols = ["number", *HEADER_FIELDS]
-        cursor.execute(
-            f"INSERT INTO {order_table} ({', '.join(qn(c) for c in cols)}, created_at, "
-            f"updated_at) SELECT {', '.join(f't.{qn(c)}' for c in cols)}, %s, %s "
-            f"FROM {_ORDERS} t WHERE TRUE ORDER BY t.seq ON CONFLICT (number) DO UPDATE "
-            f"SET {sets}, updated_at = excluded.updated_at WHERE {changed}",
-            [now, now],
-        )
-        if progress is not None:
-            progress(len(table) // 2)  # the merge: headers written
-        if existing:
-            cursor.execute(
-                f"UPDATE {order_table} SET updated_at = %s "
-                f"WHERE id IN (SELECT order_id FROM {_CHANGED})",
-                [now],
+        cursor.execute(f"SELECT COUNT(*) FROM {order_table}")
+        before = cursor.fetchone()[0]
+        # A load that at least doubles the orders builds the indexes and foreign keys of
+        # both tables afresh (PostgreSQL): cheaper than maintaining and checking them
+        # line by line.
+        rebuild = inserted >= max(before, REBUILD_MIN_ROWS)
+        with (
+            indexes_rebuilt_after(table=order_table, enabled=rebuild),
+            indexes_rebuilt_after(table=line_table, enabled=rebuild),
+        ):
+            sets = ", ".join(f"{qn(n)} = excluded.{qn(n)}" for n in HEADER_FIELDS)
+            changed = " OR ".join(
+                sql_distinct(f"{order_table}.{qn(n)}", f"excluded.{qn(n)}") for n in HEADER_FIELDS
             )
+            cols = ["number", *HEADER_FIELDS]
             cursor.execute(
-                f"DELETE FROM {line_table} WHERE order_id IN (SELECT order_id FROM {_CHANGED})"
+                f"INSERT INTO {order_table} ({', '.join(qn(c) for c in cols)}, created_at, "
+                f"updated_at) SELECT {', '.join(f't.{qn(c)}' for c in cols)}, %s, %s "
+                f"FROM {_ORDERS} t WHERE TRUE ORDER BY t.seq ON CONFLICT (number) DO UPDATE "
+                f"SET {sets}, updated_at = excluded.updated_at WHERE {changed}",
+                [now, now],
             )
-        cursor.execute(
-            f"UPDATE {_ORDERS} SET order_id = o.id FROM {order_table} o "
-            f"WHERE o.number = {_ORDERS}.number AND {_ORDERS}.order_id IS NULL"
-        )
-        # New orders and orders whose lines changed get the file's lines.
-        cursor.execute(
-            f"INSERT INTO {line_table} (order_id, {', '.join(LINE_FIELDS)}) "
-            f"SELECT t.order_id, {', '.join(f'l.{n}' for n in LINE_FIELDS)} "
-            f"FROM {_LINES} l JOIN {_ORDERS} t ON t.seq = l.order_seq "
-            f"WHERE t.is_new OR t.order_id IN (SELECT order_id FROM {_CHANGED}) "
-            f"ORDER BY l.seq"
-        )
-        lines_written = cursor.rowcount
+            if progress is not None:
+                progress(len(table) // 2)  # the merge: headers written
+            if existing:
+                cursor.execute(
+                    f"UPDATE {order_table} SET updated_at = %s "
+                    f"WHERE id IN (SELECT order_id FROM {_CHANGED})",
+                    [now],
+                )
+                cursor.execute(
+                    f"DELETE FROM {line_table} WHERE order_id IN (SELECT order_id FROM {_CHANGED})"
+                )
+            cursor.execute(
+                f"UPDATE {_ORDERS} SET order_id = o.id FROM {order_table} o "
+                f"WHERE o.number = {_ORDERS}.number AND {_ORDERS}.order_id IS NULL"
+            )
+            # New orders and orders whose lines changed get the file's lines.
+            cursor.execute(
+                f"INSERT INTO {line_table} (order_id, {', '.join(LINE_FIELDS)}) "
+                f"SELECT t.order_id, {', '.join(f'l.{n}' for n in LINE_FIELDS)} "
+                f"FROM {_LINES} l JOIN {_ORDERS} t ON t.seq = l.order_seq "
+                f"WHERE t.is_new OR t.order_id IN (SELECT order_id FROM {_CHANGED}) "
+                f"ORDER BY l.seq"
+            )
+            lines_written = cursor.rowcount
         if progress is not None:
             progress(len(table) - len(table) // 2)  # the merge: lines written
     for name in (_LINES, _ORDERS, _CHANGED):

@@ -483,3 +483,18 @@ def test_large_first_load_rebuilds_indexes_and_keys_on_postgresql(tmp_path, reta
     assert _schema_of("customers_customer") == before
     assert Customer.objects.filter(customer_group=retail).count() == 2
 
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_large_first_order_load_rebuilds_indexes_and_keys_on_postgresql(
+    tmp_path, retail, products, monkeypatch
+):
+    from dangol.sales import bulk
+
+    monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 1)  # the rebuild path, on a small file
+    import_file(kind="customers", path=customers_csv(tmp_path))
+    before = (_schema_of("sales_order"), _schema_of("sales_orderline"))
+    result = import_file(kind="orders", path=orders_csv(tmp_path, GOOD_ORDERS))
+    assert (result.inserted, result.extra["lines_written"]) == (2, 3)
+    assert (_schema_of("sales_order"), _schema_of("sales_orderline")) == before
+    assert OrderLine.objects.filter(order__number="O1").count() == 2
