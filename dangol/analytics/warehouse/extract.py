@@ -28,7 +28,7 @@ from dangol.analytics.warehouse.queries import SourceQuery
 FETCH_ROWS = 100_000
 _MACRO = re.compile(r"\{(utc|date|dec|bool):([^}]+)\}")
 _SQLITE_MACROS = {
-    "utc": "CAST({} AS TEXT)",
+    "utc": "COALESCE(CAST({} AS TEXT), '')",
     "date": "COALESCE(CAST({} AS TEXT), '')",
     "dec": "CAST({} AS REAL)",
     "bool": "CAST({} AS INTEGER)",

@@ -99,6 +99,16 @@ ORDERS = SourceQuery(
     since_column='"o"."updated_at"',
 )
 
+# A full refresh reads every line anyway; it needs only the orders' newest updated_at
+# (one index lookup) as the next high-water mark, staged as one row with no id.
+ORDERS_NEWEST = SourceQuery(
+    name="orders",
+    columns=ORDERS.columns,
+    sql="""
+        SELECT NULL, {utc:max("o"."updated_at")} FROM "sales_order" "o"
+    """,
+)
+
 ORDER_LINES = SourceQuery(
     name="order_lines",
     columns=(

@@ -44,11 +44,23 @@ FULL_SOURCES = (
     queries.CUSTOMERS,
     queries.SCORES,
     queries.PRODUCTS,
-    queries.ORDERS,
+    queries.ORDERS_NEWEST,
     queries.ORDER_LINES,
     queries.INTERACTIONS,
 )
-ID_SOURCES = (queries.CUSTOMER_IDS, queries.ORDER_IDS, queries.INTERACTION_IDS)
+# Incremental refreshes also read the changed orders (to replace their lines) and every
+# live id (to drop deleted rows).
+INCREMENTAL_SOURCES = (
+    queries.CUSTOMERS,
+    queries.SCORES,
+    queries.PRODUCTS,
+    queries.ORDERS,
+    queries.ORDER_LINES,
+    queries.INTERACTIONS,
+    queries.CUSTOMER_IDS,
+    queries.ORDER_IDS,
+    queries.INTERACTION_IDS,
+)
 
 
 @dataclass
@@ -123,7 +135,7 @@ def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -
         mode = "full" if full or current is None else "incremental"
         new_path = folder / _new_file_name()
         result = RefreshResult(mode=mode, path=new_path)
-        sources = FULL_SOURCES + (ID_SOURCES if mode == "incremental" else ())
+        sources = INCREMENTAL_SOURCES if mode == "incremental" else FULL_SOURCES
         total = len(sources) + 3
         done = 0
 

@@ -37,7 +37,8 @@ def watermarks_write(
         if newest is not None and (source not in marks or newest > marks[source]):
             marks[source] = newest
     con.execute(f"DELETE FROM {WATERMARK_TABLE}")
-    con.executemany(f"INSERT INTO {WATERMARK_TABLE} VALUES (?, ?)", list(marks.items()))
+    if marks:
+        con.executemany(f"INSERT INTO {WATERMARK_TABLE} VALUES (?, ?)", list(marks.items()))
     return max(marks.values(), default=None)
 
 
@@ -68,11 +69,13 @@ def apply_delta(
     vanished = ""
     if incremental:
         vanished = " OR NOT EXISTS (SELECT 1 FROM stage_order_ids i WHERE i.id = f.order_id)"
-    deleted["fact_sales"] = con.execute(f"""
-        DELETE FROM fact_sales f
-        WHERE f.order_id IN (SELECT order_id FROM stage_orders
-                             UNION SELECT order_id FROM stage_order_lines){vanished}
-        """).fetchone()[0]
+    deleted["fact_sales"] = 0
+    if incremental:  # a full refresh starts from empty tables
+        deleted["fact_sales"] = con.execute(f"""
+            DELETE FROM fact_sales f
+            WHERE f.order_id IN (SELECT order_id FROM stage_orders
+                                 UNION SELECT order_id FROM stage_order_lines){vanished}
+            """).fetchone()[0]
     con.execute(f"""
         INSERT INTO fact_sales
         SELECT l.order_line_id, l.order_id, l.order_number, l.customer_id, l.product_id,

@@ -33,3 +33,9 @@ def test_refresh_outside_a_transaction_reads_committed_rows(committed_demo):
         ).fetchone()
         assert births[0] == Customer.objects.filter(birth_date__isnull=True).count()
         assert births[0] == births[1]
+
+
+def test_refresh_of_an_empty_committed_database(transactional_db, data_dir):
+    result = warehouse_refresh()
+    assert result.rows["fact_sales"] == result.rows["dim_customer"] == 0
+    assert result.rows["dim_date"] == 0
