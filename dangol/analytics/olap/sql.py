@@ -19,10 +19,8 @@ from dangol.analytics.olap.model import (
 from dangol.analytics.olap.rollups import Rollup
 
 FACT_SOURCE = "fact"
-FACT_FROM = (
-    "fact_sales_valid f LEFT JOIN dim_customer c ON c.customer_id = f.customer_id "
-    "LEFT JOIN dim_product p ON p.product_id = f.product_id"
-)
+FACT_CUSTOMER_JOIN = " LEFT JOIN dim_customer c ON c.customer_id = f.customer_id"
+FACT_PRODUCT_JOIN = " LEFT JOIN dim_product p ON p.product_id = f.product_id"
 FACT_COLUMNS: dict[Dimension, str] = {
     Dimension.GENDER: "c.gender",
     Dimension.AGE_BAND: "c.age_band",
@@ -159,6 +157,16 @@ def _dimension_sql(dimension: Dimension, *, fact: bool) -> str:
     return f"COALESCE(CAST({column} AS VARCHAR), '')"
 
 
+def _fact_from(query: OlapQuery) -> str:
+    """Return the fact table with only the dimension tables the query needs."""
+    used = {FACT_COLUMNS.get(d, "f.")[:2] for d in (*query.by, *query.filters)}
+    return (
+        "fact_sales_valid f"
+        + (FACT_CUSTOMER_JOIN if "c." in used else "")
+        + (FACT_PRODUCT_JOIN if "p." in used else "")
+    )
+
+
 def _source_select(window: Window, source: str, measures: list[Measure], params: list) -> str:
     fact = source == FACT_SOURCE
     query = window.query
@@ -179,7 +187,7 @@ def _source_select(window: Window, source: str, measures: list[Measure], params:
     for dimension, values in query.filters.items():
         where.append(f"list_contains(?::VARCHAR[], {_dimension_sql(dimension, fact=fact)})")
         params.append(list(values))
-    sql = f"SELECT {', '.join(columns)} FROM {FACT_FROM if fact else source}"
+    sql = f"SELECT {', '.join(columns)} FROM {_fact_from(query) if fact else source}"
     if where:
         sql += " WHERE " + " AND ".join(where)
     return sql + (" GROUP BY ALL" if query.by else "")
