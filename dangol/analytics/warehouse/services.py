@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 from django.conf import settings
+from django.db import connection, transaction
 
 from dangol.analytics.warehouse import queries, schema
 from dangol.analytics.warehouse.connection import (
@@ -88,6 +89,22 @@ def _refresh_lock() -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _source_snapshot() -> Iterator[None]:
+    """Read every source from one PostgreSQL snapshot (REPEATABLE READ, READ ONLY).
+
+    Inside a caller's transaction, or on SQLite (whose bulk reader uses its own
+    connection per query), the reads run as they are.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
 
 
 def _new_file_name() -> str:
@@ -159,15 +176,16 @@ def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -
                 )
             marks = watermarks_read(con)
             phase("prepare", started)
-            for query in sources:
-                started = time.perf_counter()
-                since = marks.get(query.name) if mode == "incremental" else None
-                if query is queries.ORDER_LINES and mode == "incremental":
-                    since = marks.get(queries.ORDERS.name)
-                result.extracted[query.name] = extract_into(
-                    con, query, since=since, scratch_dir=folder
-                )
-                phase(f"extract {query.name}", started)
+            with _source_snapshot():
+                for query in sources:
+                    started = time.perf_counter()
+                    since = marks.get(query.name) if mode == "incremental" else None
+                    if query is queries.ORDER_LINES and mode == "incremental":
+                        since = marks.get(queries.ORDERS.name)
+                    result.extracted[query.name] = extract_into(
+                        con, query, since=since, scratch_dir=folder
+                    )
+                    phase(f"extract {query.name}", started)
             started = time.perf_counter()
             result.deleted = apply_delta(
                 con,
