@@ -170,10 +170,11 @@ def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -
         try:
             if mode == "full":
                 schema.schema_create(con=con)
-                con.execute(
-                    f"CREATE TABLE {WATERMARK_TABLE} (source VARCHAR PRIMARY KEY, "
-                    "high_water TIMESTAMP)"
-                )
+            # A file without marks (e.g. a test warehouse) is re-read whole, incrementally.
+            con.execute(
+                f"CREATE TABLE IF NOT EXISTS {WATERMARK_TABLE} (source VARCHAR PRIMARY KEY, "
+                "high_water TIMESTAMP)"
+            )
             marks = watermarks_read(con)
             phase("prepare", started)
             with _source_snapshot():

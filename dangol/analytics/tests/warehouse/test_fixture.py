@@ -64,3 +64,20 @@ def test_publish_test_warehouse_derives_columns(data_dir):
             "SELECT category_l1, category_l2, category_l3 FROM dim_product"
         ).fetchone() == ("A", "B", "")
         assert con.execute("SELECT count(*) FROM dim_date").fetchone()[0] == 3
+
+
+def test_a_refresh_over_a_test_warehouse_replaces_its_rows(demo, data_dir):
+    from dangol.analytics.warehouse.services import warehouse_refresh
+    from dangol.sales.models import OrderLine
+
+    publish_test_warehouse(data_dir, customers=[{"customer_id": 999_999}])
+    result = warehouse_refresh()
+    assert result.mode == "incremental"
+    assert result.rows["fact_sales"] == OrderLine.objects.count()
+    with warehouse_connect() as con:
+        assert (
+            con.execute("SELECT count(*) FROM dim_customer WHERE customer_id = 999999").fetchone()[
+                0
+            ]
+            == 0
+        )
