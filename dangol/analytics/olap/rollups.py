@@ -86,6 +86,13 @@ ROLLUPS: tuple[Rollup, ...] = (
         (*_GEO, Dimension.CATEGORY_L1, Dimension.CHANNEL),
         has_customers=False,
     ),
+    # Product-side questions (category by month and channel) without customer attributes.
+    Rollup(
+        "olap_rollup_month_category_channel",
+        "month",
+        (Dimension.CATEGORY_L1, Dimension.CHANNEL),
+        has_customers=False,
+    ),
     Rollup(
         "olap_rollup_day_channel", "day", (*_REGION_GROUP, Dimension.CHANNEL), has_customers=True
     ),
