@@ -290,6 +290,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=LINES)
     parser.add_argument("--postgres", help="URL of a PostgreSQL database this may empty.")
     parser.add_argument("--skip-writeback", action="store_true")
+    parser.add_argument("--writeback-only", action="store_true")
     args = parser.parse_args()
     if args.child:
         kind, arg = args.child
@@ -301,6 +302,15 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if not args.writeback_only:
+            analytics(args, folder)
+        if not args.skip_writeback:
+            writeback(args, folder)
+
+
+def analytics(args: argparse.Namespace, folder: Path) -> None:
+    """Generate the warehouse, then time DuckDB and pandas in alternating rounds."""
+    if True:
         start = time.perf_counter()
         path, parquet = generate(folder, customers=args.customers, lines=args.lines)
         print(f"generated {args.lines:,} lines in {time.perf_counter() - start:.1f} s", flush=True)
@@ -330,8 +340,10 @@ def main() -> None:
         )
         print(f"rows scored: {d[0]['rfm_rows']:,}; Gini(revenue) {d[0]['gini_revenue']:.4f}")
 
-        if args.skip_writeback:
-            return
+
+def writeback(args: argparse.Namespace, folder: Path) -> None:
+    """Time 1M-score write-backs on SQLite and (with --postgres) PostgreSQL."""
+    if True:
         results = []
         sqlite_dir = folder / "sqlite"
         sqlite_dir.mkdir()
