@@ -310,68 +310,66 @@ def main() -> None:
 
 def analytics(args: argparse.Namespace, folder: Path) -> None:
     """Generate the warehouse, then time DuckDB and pandas in alternating rounds."""
-    if True:
-        start = time.perf_counter()
-        path, parquet = generate(folder, customers=args.customers, lines=args.lines)
-        print(f"generated {args.lines:,} lines in {time.perf_counter() - start:.1f} s", flush=True)
-        runs: dict[str, list[dict]] = {"duckdb": [], "pandas": []}
-        for i in range(args.rounds):
-            runs["duckdb"].append(run_child(["duckdb", str(path)]))
-            runs["pandas"].append(run_child(["pandas", str(parquet)]))
-            print(f"round {i + 1}: {runs['duckdb'][-1]} / {runs['pandas'][-1]}", flush=True)
-        d, p = runs["duckdb"], runs["pandas"]
-        assert abs(d[0]["gini_revenue"] - p[0]["gini_revenue"]) < 1e-9
-        assert abs(d[0]["top_margin_share"] - p[0]["top_margin_share"]) < 1e-9
-        assert d[0]["rfm_rows"] == p[0]["rfm_rows"]
-        print("\n| task | pandas (cold, from Parquet) | DuckDB (warehouse file) | speed-up |")
-        print("|---|---|---|---|")
-        tasks = (
-            ("rfm", "RFM + quintiles + segments"),
-            ("pareto", "Lorenz (101 points) + Gini, revenue and margin"),
-            ("tiers", "value tiers + tier shares"),
-        )
-        for task, name in tasks:
-            pm = statistics.median(r[task] for r in p)
-            dm = statistics.median(r[task] for r in d)
-            print(f"| {name} | {pm:.2f} s | {dm:.2f} s | {pm / dm:.1f}x |")
-        print(
-            f"| peak RSS of the process | {max(r['peak_rss_mb'] for r in p):.0f} MB "
-            f"| {max(r['peak_rss_mb'] for r in d):.0f} MB | |"
-        )
-        print(f"rows scored: {d[0]['rfm_rows']:,}; Gini(revenue) {d[0]['gini_revenue']:.4f}")
+    start = time.perf_counter()
+    path, parquet = generate(folder, customers=args.customers, lines=args.lines)
+    print(f"generated {args.lines:,} lines in {time.perf_counter() - start:.1f} s", flush=True)
+    runs: dict[str, list[dict]] = {"duckdb": [], "pandas": []}
+    for i in range(args.rounds):
+        runs["duckdb"].append(run_child(["duckdb", str(path)]))
+        runs["pandas"].append(run_child(["pandas", str(parquet)]))
+        print(f"round {i + 1}: {runs['duckdb'][-1]} / {runs['pandas'][-1]}", flush=True)
+    d, p = runs["duckdb"], runs["pandas"]
+    assert abs(d[0]["gini_revenue"] - p[0]["gini_revenue"]) < 1e-9
+    assert abs(d[0]["top_margin_share"] - p[0]["top_margin_share"]) < 1e-9
+    assert d[0]["rfm_rows"] == p[0]["rfm_rows"]
+    print("\n| task | pandas (cold, from Parquet) | DuckDB (warehouse file) | speed-up |")
+    print("|---|---|---|---|")
+    tasks = (
+        ("rfm", "RFM + quintiles + segments"),
+        ("pareto", "Lorenz (101 points) + Gini, revenue and margin"),
+        ("tiers", "value tiers + tier shares"),
+    )
+    for task, name in tasks:
+        pm = statistics.median(r[task] for r in p)
+        dm = statistics.median(r[task] for r in d)
+        print(f"| {name} | {pm:.2f} s | {dm:.2f} s | {pm / dm:.1f}x |")
+    print(
+        f"| peak RSS of the process | {max(r['peak_rss_mb'] for r in p):.0f} MB "
+        f"| {max(r['peak_rss_mb'] for r in d):.0f} MB | |"
+    )
+    print(f"rows scored: {d[0]['rfm_rows']:,}; Gini(revenue) {d[0]['gini_revenue']:.4f}")
 
 
 def writeback(args: argparse.Namespace, folder: Path) -> None:
     """Time 1M-score write-backs on SQLite and (with --postgres) PostgreSQL."""
-    if True:
-        results = []
-        sqlite_dir = folder / "sqlite"
-        sqlite_dir.mkdir()
+    results = []
+    sqlite_dir = folder / "sqlite"
+    sqlite_dir.mkdir()
+    results.append(
+        run_child(
+            ["writeback", str(args.customers)],
+            {"DANGOL_DATA_DIR": str(sqlite_dir), "DATABASE_URL": ""},
+        )
+    )
+    if args.postgres:
+        import psycopg
+
+        with psycopg.connect(args.postgres, autocommit=True) as pg:
+            pg.execute("DROP SCHEMA public CASCADE")
+            pg.execute("CREATE SCHEMA public")
         results.append(
             run_child(
                 ["writeback", str(args.customers)],
-                {"DANGOL_DATA_DIR": str(sqlite_dir), "DATABASE_URL": ""},
+                {"DANGOL_DATA_DIR": str(sqlite_dir), "DATABASE_URL": args.postgres},
             )
         )
-        if args.postgres:
-            import psycopg
-
-            with psycopg.connect(args.postgres, autocommit=True) as pg:
-                pg.execute("DROP SCHEMA public CASCADE")
-                pg.execute("CREATE SCHEMA public")
-            results.append(
-                run_child(
-                    ["writeback", str(args.customers)],
-                    {"DANGOL_DATA_DIR": str(sqlite_dir), "DATABASE_URL": args.postgres},
-                )
-            )
-        print("\n| database | first write (inserts) | rewrite (updates), 2 runs | peak RSS |")
-        print("|---|---|---|---|")
-        for r in results:
-            print(
-                f"| {r['vendor']} | {r['insert']:.1f} s | {r['update']:.1f} s, "
-                f"{r['update2']:.1f} s | {r['peak_rss_mb']:.0f} MB |"
-            )
+    print("\n| database | first write (inserts) | rewrite (updates), 2 runs | peak RSS |")
+    print("|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['vendor']} | {r['insert']:.1f} s | {r['update']:.1f} s, "
+            f"{r['update2']:.1f} s | {r['peak_rss_mb']:.0f} MB |"
+        )
 
 
 if __name__ == "__main__":
