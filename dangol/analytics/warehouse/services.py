@@ -22,6 +22,7 @@ import duckdb
 from django.conf import settings
 from django.db import connection, transaction
 
+from dangol.analytics.olap.rollups import olap_rollups_build
 from dangol.analytics.warehouse import queries, schema
 from dangol.analytics.warehouse.connection import (
     POINTER_NAME,
@@ -38,7 +39,7 @@ from dangol.analytics.warehouse.transform import (
     watermarks_write,
 )
 
-# progress(phase, done, total): phases are counted, so a task can show "3/9 extract orders".
+# progress(phase, done, total): phases are counted, so a task can show "3/10 extract orders".
 Progress = Callable[[str, int, int], None]
 
 FULL_SOURCES = (
@@ -153,7 +154,7 @@ def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -
         new_path = folder / _new_file_name()
         result = RefreshResult(mode=mode, path=new_path)
         sources = INCREMENTAL_SOURCES if mode == "incremental" else FULL_SOURCES
-        total = len(sources) + 3
+        total = len(sources) + 4  # + transform, rollups, checkpoint, publish
         done = 0
 
         def phase(name: str, started: float) -> None:
@@ -204,6 +205,10 @@ def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -
             for table in schema.TABLE_DDL:
                 result.rows[table] = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             phase("transform", started)
+            # Rollups are rebuilt with the facts so OLAP answers never mix two refreshes.
+            started = time.perf_counter()
+            olap_rollups_build(con)
+            phase("olap rollups", started)
             started = time.perf_counter()
             con.execute("CHECKPOINT")
         except BaseException:
