@@ -150,6 +150,7 @@ def import_file(
         rejects=rejects,
         encoding=table.encoding,
     )
+    del table, frame  # the raw strings: the write needs only the typed rows (peak memory)
     result.rejects_path = _write_rejects(path, rejects)
     if result.rejected and not skip_bad:
         raise RejectedRowsError(
