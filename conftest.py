@@ -31,3 +31,13 @@ def pytest_collection_modifyitems(config, items):
 def _fast_password_hashing(settings):
     """Hash test passwords with MD5: the default hasher costs ~0.3 s per user created."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    """Run tests in English unless a test asks for Korean (the product defaults to ko)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -2,14 +2,14 @@
 
 PostgreSQL: ``COPY (SELECT ...) TO STDOUT (FORMAT csv)`` streamed into a file that DuckDB's
 CSV reader loads (no Python object per value). SQLite (the DuckDB sqlite extension would
-need a download): the ADBC SQLite driver reads straight into Arrow record batches (C, about
-4x the ``sqlite3`` module); inside an open transaction, whose rows only Django's own
-connection sees, the raw ``sqlite3`` cursor in large ``fetchmany`` chunks is turned into
-Arrow column by column instead. No ORM objects on any path.
+need a download): Django's own ``sqlite3`` connection in large ``fetchmany`` chunks, turned
+into Arrow column by column. No ORM objects on any path.
 
-On SQLite every column comes out as INTEGER, REAL or TEXT, never NULL-typed: the ADBC
-driver infers an Arrow type from the first rows and fails on a later mismatch, so
-nullable dates travel as '' and become NULL again in DuckDB.
+Not the ADBC SQLite driver, although it reads about 4x faster: it links a second copy of
+SQLite into the process, and two copies in one process cancel each other's POSIX file
+locks (SQLite's "multiple copies" warning); the test suite saw "disk I/O error" from it.
+
+Nullable dates travel as '' and become NULL again in DuckDB.
 """
 
 from __future__ import annotations
@@ -89,10 +89,7 @@ def extract_into(
         _extract_postgresql(con, query, table, sql, params, scratch_dir)
     else:
         sql = sql.replace("%(since)s", ":since")
-        if connection.in_atomic_block:
-            _extract_sqlite_cursor(con, query, table, sql, params)
-        else:
-            _extract_sqlite_adbc(con, query, table, sql, params)
+        _extract_sqlite_cursor(con, query, table, sql, params)
     return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
 
 
@@ -128,26 +125,6 @@ def _stage_select(query: SourceQuery, source: str) -> str:
         else:
             exprs.append(f"CAST({column} AS {kind})")
     return f"SELECT {', '.join(exprs)} FROM {source}"
-
-
-def _extract_sqlite_adbc(con, query, table, sql, params) -> None:
-    import adbc_driver_sqlite.dbapi as adbc_sqlite
-
-    path = str(connection.settings_dict["NAME"])
-    with adbc_sqlite.connect(path) as adbc, adbc.cursor() as cursor:
-        # ADBC binds positionally; the high-water mark is the only parameter.
-        cursor.execute(sql.replace(":since", "?"), [params["since"]] if params else None)
-        reader = cursor.fetch_record_batch()
-        names = [f"column{i}" for i in range(len(query.columns))]
-        renamed = pa.RecordBatchReader.from_batches(
-            pa.schema([pa.field(n, f.type) for n, f in zip(names, reader.schema, strict=True)]),
-            (pa.RecordBatch.from_arrays(batch.columns, names=names) for batch in reader),
-        )
-        con.register("_batches", renamed)
-        try:
-            con.execute(f'INSERT INTO "{table}" {_stage_select(query, "_batches")}')
-        finally:
-            con.unregister("_batches")
 
 
 def _extract_sqlite_cursor(con, query, table, sql, params) -> None:

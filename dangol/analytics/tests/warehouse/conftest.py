@@ -35,8 +35,7 @@ def demo(db, data_dir):
 
 @pytest.fixture
 def committed_demo(transactional_db, data_dir):
-    """The same demo, committed: a refresh outside any transaction takes the bulk path
-    that reads through its own connection (ADBC on SQLite)."""
+    """The same demo, committed: a refresh outside any transaction, as in production."""
     call_command(
         "demo",
         customers=300,
