@@ -111,7 +111,7 @@ class TestCustomerWrite:
 
     def test_create_without_name_names_the_field_in_the_asked_language(self, admin_user):
         client = token_client(admin_user)
-        korean = client.post(LIST, {"email": "a@b.test"})
+        korean = client.post(LIST, {"email": "a@b.test"}, HTTP_ACCEPT_LANGUAGE="ko")
         english = client.post(LIST, {"email": "a@b.test"}, HTTP_ACCEPT_LANGUAGE="en")
 
         assert korean.status_code == english.status_code == 400
