@@ -23,7 +23,7 @@ TEAM_SOUTH = "남부 영업팀"
 
 # username, role, team, last name, first name
 DEMO_USERS: tuple[tuple[str, Role, str | None, str, str], ...] = (
-    ("demo_admin", Role.ADMIN, None, "관리자", "데모"),
+    ("demo_admin", Role.ADMIN, None, "데모", "관리자"),
     ("demo_manager", Role.MANAGER, TEAM_CAPITAL, "김", "현수"),
     ("demo_sales1", Role.SALES, TEAM_CAPITAL, "이", "지은"),
     ("demo_sales2", Role.SALES, TEAM_CAPITAL, "박", "민호"),
