@@ -5,7 +5,7 @@ Only administrators and managers change products and categories; everyone else r
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from dangol.accounts.roles import Role, user_role
 from dangol.catalog.errors import CatalogErrorCode, PermissionDeniedError, ValidationError
 from dangol.catalog.models import CATEGORY_PATH_SEPARATOR, Category, Product
+from dangol.core.money import amount_parse
 
 ROLES_WRITING_CATALOG = frozenset({Role.ADMIN, Role.MANAGER})
 PRODUCT_FIELDS = frozenset(
@@ -24,8 +25,6 @@ SKU_MAX = Product._meta.get_field("sku").max_length
 PRODUCT_NAME_MAX = Product._meta.get_field("name").max_length
 CATEGORY_NAME_MAX = Category._meta.get_field("name").max_length
 CATEGORY_PATH_MAX = Category._meta.get_field("path").max_length
-AMOUNT_LIMIT = Decimal(10) ** 12  # DecimalField(max_digits=14, decimal_places=2)
-CENT = Decimal("0.01")
 
 
 def can_write_catalog(user) -> bool:
@@ -56,41 +55,13 @@ def _text(value: Any, *, field: str, max_length: int, label: str) -> str:
 
 
 def parse_amount(value: Any, *, field: str) -> Decimal:
-    """Return ``value`` as a non-negative Decimal with at most two decimal places.
-
-    Floats are read through ``str`` so that ``0.1`` means 0.1, not its binary neighbour.
-    """
-    if isinstance(value, bool) or value is None or value == "":
-        raise ValidationError(
-            f"{field} must be an amount", code=CatalogErrorCode.INVALID_AMOUNT, field=field
-        )
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise ValidationError(
-            f"{field} must be an amount, got {value!r}",
-            code=CatalogErrorCode.INVALID_AMOUNT,
-            field=field,
-        ) from exc
-    if not amount.is_finite() or abs(amount) >= AMOUNT_LIMIT:
-        raise ValidationError(
-            f"{field} must be a finite amount below {AMOUNT_LIMIT:,}, got {value!r}",
-            code=CatalogErrorCode.INVALID_AMOUNT,
-            field=field,
-        )
-    if amount < 0:
-        raise ValidationError(
-            f"{field} may not be negative, got {amount}",
-            code=CatalogErrorCode.NEGATIVE_AMOUNT,
-            field=field,
-        )
-    if amount != amount.quantize(CENT):
-        raise ValidationError(
-            f"{field} may have at most two decimal places, got {value!r}",
-            code=CatalogErrorCode.INVALID_AMOUNT,
-            field=field,
-        )
-    return amount.quantize(CENT)
+    """Return ``value`` as a product amount (see ``dangol.core.money.amount_parse``)."""
+    return amount_parse(
+        value,
+        field=field,
+        invalid_code=CatalogErrorCode.INVALID_AMOUNT,
+        negative_code=CatalogErrorCode.NEGATIVE_AMOUNT,
+    )
 
 
 def _split_path(path: str) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 
 from dangol.accounts.roles import Role, user_role
 from dangol.catalog.models import Product
+from dangol.core.money import amount_parse
 from dangol.customers import permissions
 from dangol.integration.webhooks.services import webhook_record_emit
 from dangol.sales.choices import OrderStatus, SalesChannel
@@ -33,8 +34,6 @@ from dangol.touchpoints.choices import Direction, InteractionChannel
 ROLES_WRITING_ORDERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES})
 NUMBER_MAX = Order._meta.get_field("number").max_length
 QUANTITY_MAX = 2_147_483_647  # PositiveIntegerField's range on every database
-AMOUNT_LIMIT = Decimal(10) ** 12  # DecimalField(max_digits=14, decimal_places=2)
-CENT = Decimal("0.01")
 
 # The timeline channel an order placed on each sales channel shows up as.
 TIMELINE_CHANNEL = {
@@ -91,32 +90,9 @@ def _require_writer(actor, customer) -> None:
 
 
 def _amount(value: Any, *, field: str) -> Decimal:
-    """Return ``value`` as a Decimal >= 0 with at most two decimal places."""
-    if isinstance(value, bool) or value is None or value == "":
-        raise ValidationError(
-            f"{field} must be an amount", code=SalesErrorCode.INVALID_AMOUNT, field=field
-        )
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise ValidationError(
-            f"{field} must be an amount, got {value!r}",
-            code=SalesErrorCode.INVALID_AMOUNT,
-            field=field,
-        ) from exc
-    if not amount.is_finite() or abs(amount) >= AMOUNT_LIMIT:
-        raise ValidationError(
-            f"{field} must be a finite amount below {AMOUNT_LIMIT:,}, got {value!r}",
-            code=SalesErrorCode.INVALID_AMOUNT,
-            field=field,
-        )
-    if amount < 0 or amount != amount.quantize(CENT):
-        raise ValidationError(
-            f"{field} must be zero or more with at most two decimal places, got {value!r}",
-            code=SalesErrorCode.INVALID_AMOUNT,
-            field=field,
-        )
-    return amount.quantize(CENT)
+    """Return ``value`` as an order amount (see ``dangol.core.money.amount_parse``)."""
+    code = SalesErrorCode.INVALID_AMOUNT
+    return amount_parse(value, field=field, invalid_code=code, negative_code=code)
 
 
 def _choice(value: Any, choices, *, field: str, code: SalesErrorCode) -> str:
