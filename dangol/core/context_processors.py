@@ -10,13 +10,15 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from dangol.accounts.roles import ROLE_LABELS, user_role
+from dangol.analytics.olap.permissions import OLAP_ROLES
 
-# (key, label, URL name); the key is the URL namespace that marks the entry as current.
+# (key, label, URL name, who may open it); the key is the URL namespace that marks the
+# entry as current; ``None`` means every staff role.
 NAVIGATION = [
-    ("customers", _("Customers"), "customers:list"),
-    ("catalog", _("Products"), "catalog:product_list"),
-    ("sales", _("Orders"), "sales:order_list"),
-    ("analytics", _("Pivot"), "analytics:pivot"),
+    ("customers", _("Customers"), "customers:list", None),
+    ("catalog", _("Products"), "catalog:product_list", None),
+    ("sales", _("Orders"), "sales:order_list", None),
+    ("analytics", _("Pivot"), "analytics:pivot", OLAP_ROLES),
 ]
 
 
@@ -37,7 +39,8 @@ def navigation(request) -> dict:
     nav_items = (
         [
             NavItem(key=key, label=label, url=reverse(url_name), active=key == current)
-            for key, label, url_name in NAVIGATION
+            for key, label, url_name, roles in NAVIGATION
+            if roles is None or role in roles
         ]
         if user is not None and user.is_authenticated
         else []
