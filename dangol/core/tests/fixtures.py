@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 
 from dangol.accounts.roles import Role
@@ -63,3 +66,36 @@ def users_by_role(admin_user, manager, sales, marketing, service, analyst):
         Role.SERVICE: service,
         Role.ANALYST: analyst,
     }
+
+
+REDIS_URL = os.environ.get("DANGOL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_task_backend(settings):
+    """Route tasks to the real Redis under a key prefix of its own; remove the keys after.
+
+    Skips only where Redis is unreachable and CI is not 'true'.
+    """
+    import redis
+
+    from dangol.core.tasks import task_backend
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"Redis is not reachable at {REDIS_URL} (and CI is not 'true')")
+    prefix = f"dangol-test:{uuid.uuid4().hex}"
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "dangol.core.tasks_redis.RedisBackend",
+            "OPTIONS": {"url": REDIS_URL, "prefix": prefix},
+        }
+    }
+    yield task_backend()
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 
 import pytest
-import redis
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 
-from dangol.core.tasks import task_backend, task_enqueue, task_enqueue_on_commit
+from dangol.core.tasks import task_enqueue, task_enqueue_on_commit
 from dangol.core.tasks_redis import RedisBackend, redis_worker_run
 
 CALLS: list[str] = []
-REDIS_URL = os.environ.get("DANGOL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @task()
@@ -48,27 +44,10 @@ def database_tasks(settings):
 
 
 @pytest.fixture
-def redis_tasks(settings):
-    """The Redis backend on a key prefix of its own; the keys are removed afterwards."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} (and CI is not 'true')")
-    prefix = f"dangol-test:{uuid.uuid4().hex}"
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "dangol.core.tasks_redis.RedisBackend",
-            "OPTIONS": {"url": REDIS_URL, "prefix": prefix},
-        }
-    }
+def redis_tasks(settings, redis_task_backend):
+    """The Redis backend without the worker's periodic sweeps."""
     settings.DANGOL_WORKER_SWEEPS = []
-    yield task_backend()
-    keys = list(client.scan_iter(f"{prefix}:*"))
-    if keys:
-        client.delete(*keys)
+    return redis_task_backend
 
 
 def test_inline_backend_runs_at_enqueue(inline):

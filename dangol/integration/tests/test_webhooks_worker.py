@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import uuid
 
 import pytest
-import redis
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from dangol.accounts.tests.factories import UserFactory
-from dangol.core.tasks import task_backend
 from dangol.core.tasks_redis import redis_worker_run
 from dangol.customers.services import customer_create
 from dangol.integration.tests.webhook_support import receiver_fixture  # noqa: F401  (fixture)
 from dangol.integration.webhooks.models import DeliveryStatus, WebhookDelivery
 from dangol.integration.webhooks.services import webhook_endpoint_create
 from dangol.integration.webhooks.signing import webhook_signature_verify
-
-REDIS_URL = os.environ.get("DANGOL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,43 +79,24 @@ def test_worker_sweep_enqueues_a_due_retry_whose_task_was_lost(settings, receive
     assert WebhookDelivery.objects.get().status == DeliveryStatus.SUCCEEDED
 
 
-def test_redis_worker_delivers_a_signed_webhook(settings, receiver, admin):
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} (and CI is not 'true')")
-    prefix = f"dangol-test:{uuid.uuid4().hex}"
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "dangol.core.tasks_redis.RedisBackend",
-            "OPTIONS": {"url": REDIS_URL, "prefix": prefix},
-        }
-    }
+def test_redis_worker_delivers_a_signed_webhook(settings, receiver, admin, redis_task_backend):
     settings.DANGOL_WEBHOOK_ALLOW_PRIVATE = True
-    try:
-        endpoint = webhook_endpoint_create(
-            actor=admin, url=receiver.url, event_types=["customer.created"]
-        )
-        receiver.status = 500
-        customer_create(actor=admin, name="Redis Kim")
-        assert receiver.requests == []
-        backend = task_backend()
-        assert redis_worker_run(backend=backend, batch=True) == 1
-        delivery = WebhookDelivery.objects.get()
-        assert (delivery.status, delivery.attempts) == (DeliveryStatus.RETRYING, 1)
-        # The retry waits in Redis's schedule until due; promote it as if time had passed.
-        assert redis_worker_run(backend=backend, batch=True) == 0
-        receiver.status = 200
-        assert backend.promote_due("default", now=delivery.next_attempt_at) == 1
-        assert redis_worker_run(backend=backend, batch=True) == 1
-        delivery.refresh_from_db()
-        assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 2)
-        assert len(receiver.requests) == 2
-        assert all(_signed(request, endpoint.secret) for request in receiver.requests)
-    finally:
-        keys = list(client.scan_iter(f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
+    endpoint = webhook_endpoint_create(
+        actor=admin, url=receiver.url, event_types=["customer.created"]
+    )
+    receiver.status = 500
+    customer_create(actor=admin, name="Redis Kim")
+    assert receiver.requests == []
+    backend = redis_task_backend
+    assert redis_worker_run(backend=backend, batch=True) == 1
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.RETRYING, 1)
+    # The retry waits in Redis's schedule until due; promote it as if time had passed.
+    assert redis_worker_run(backend=backend, batch=True) == 0
+    receiver.status = 200
+    assert backend.promote_due("default", now=delivery.next_attempt_at) == 1
+    assert redis_worker_run(backend=backend, batch=True) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 2)
+    assert len(receiver.requests) == 2
+    assert all(_signed(request, endpoint.secret) for request in receiver.requests)
