@@ -14,6 +14,7 @@ from drf_spectacular.views import (
 from dangol.accounts import api as accounts_api
 from dangol.analytics import api as analytics_api
 from dangol.catalog import api as catalog_api
+from dangol.core.api import jobs as jobs_api
 from dangol.customers import api as customers_api
 from dangol.sales import api as sales_api
 from dangol.touchpoints import api as touchpoints_api
@@ -42,5 +43,6 @@ urlpatterns = [
     path("products/<int:pk>/", catalog_api.ProductItemApi.as_view(), name="product_detail"),
     path("orders/", sales_api.OrderCollectionApi.as_view(), name="order_list"),
     path("orders/<int:pk>/", sales_api.OrderItemApi.as_view(), name="order_detail"),
+    path("jobs/<int:pk>/", jobs_api.JobItemApi.as_view(), name="job_detail"),
     path("olap/query", analytics_api.OlapQueryApi.as_view(), name="olap_query"),
 ]

@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from dangol.core import views as core_views
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -17,5 +19,6 @@ urlpatterns = [
     path("products/", include("dangol.catalog.urls")),
     path("orders/", include("dangol.sales.urls")),
     path("analytics/", include("dangol.analytics.urls")),
+    path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
 ]

@@ -16,7 +16,13 @@ from dangol.core.service_admin import (
 )
 from dangol.customers import permissions, selectors, services
 from dangol.customers.choices import ConsentChannel, CustomerKind
-from dangol.customers.models import ConsentEvent, Customer, CustomerGroup, CustomerScore
+from dangol.customers.models import (
+    CategoryBudget,
+    ConsentEvent,
+    Customer,
+    CustomerGroup,
+    CustomerScore,
+)
 
 # How many matches an admin search offers (newest first): enough to find a record,
 # bounded at any table size.
@@ -217,7 +223,16 @@ class CustomerScoreAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
         "rfm_segment",
         "clv",
         "churn_probability",
+        "response_probability",
         "computed_at",
     )
     list_filter = ("value_tier",)
     list_select_related = ("customer",)
+
+
+@admin.register(CategoryBudget)
+class CategoryBudgetAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    """Category budgets come in by import (share of wallet); read-only here."""
+
+    list_display = ("customer", "category", "annual_budget", "updated_at")
+    list_select_related = ("customer", "category")

@@ -196,6 +196,7 @@ class CustomerScore(models.Model):
     clv = models.DecimalField(_("lifetime value"), max_digits=14, decimal_places=2, null=True)
     p_alive = models.FloatField(_("probability alive"), null=True, blank=True)
     churn_probability = models.FloatField(_("churn risk"), null=True, blank=True)
+    response_probability = models.FloatField(_("predicted response"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
 
     class Meta:
@@ -208,3 +209,32 @@ class CustomerScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.value_tier or '-'}"
+
+
+class CategoryBudget(BaseModel):
+    """What a customer spends a year on one product category across all suppliers.
+
+    Known from surveys, contracts or a B2B customer's purchasing plan and imported; it is
+    the denominator of share of wallet (our revenue in the category / this budget).
+    """
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="category_budgets"
+    )
+    category = models.ForeignKey("catalog.Category", on_delete=models.CASCADE, related_name="+")
+    annual_budget = models.DecimalField(_("annual budget"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("category budget")
+        verbose_name_plural = _("category budgets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "category"], name="categorybudget_customer_category"
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_budget__gte=0), name="categorybudget_budget_nonnegative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} / {self.category_id}: {self.annual_budget}"
