@@ -194,6 +194,10 @@ DANGOL_WORKER_SWEEPS = ["dangol.integration.webhooks.services.webhook_retry_due"
 DANGOL_WEBHOOK_ALLOW_PRIVATE = env_bool("DANGOL_WEBHOOK_ALLOW_PRIVATE", default=False)
 DANGOL_WEBHOOK_MAX_ATTEMPTS = env_int("DANGOL_WEBHOOK_MAX_ATTEMPTS", 6)
 DANGOL_WEBHOOK_TIMEOUT = env_int("DANGOL_WEBHOOK_TIMEOUT", 5)
+# Scorers run after each warehouse refresh, in order, once RFM and tiers are written back.
+# Each is a dotted path to ``fn(*, as_of: date, progress: JobProgress | None) -> int``
+# (customers scored); the predictive models (CLV, churn, recommendations) add theirs here.
+DANGOL_SCORERS_AFTER_REFRESH: list[str] = []
 
 LOGGING = {
     "version": 1,
