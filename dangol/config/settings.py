@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "dangol.touchpoints",
     "dangol.analytics",
     "dangol.marketing",
+    "dangol.service",
     "dangol.integration",
     "django_tasks_db",
     "rest_framework",
@@ -189,7 +190,10 @@ _TASK_BACKENDS = {
 }
 TASKS = {"default": _TASK_BACKENDS[DANGOL_TASK_BACKEND]}
 # Run by `dangol worker` at start and every --sweep-interval: re-enqueue work that is due.
-DANGOL_WORKER_SWEEPS = ["dangol.integration.webhooks.services.webhook_retry_due"]
+DANGOL_WORKER_SWEEPS = [
+    "dangol.integration.webhooks.services.webhook_retry_due",
+    "dangol.service.services.ticket_escalate_due",
+]
 # Webhooks: refuse loopback/private/link-local targets unless allowed (SSRF guard).
 DANGOL_WEBHOOK_ALLOW_PRIVATE = env_bool("DANGOL_WEBHOOK_ALLOW_PRIVATE", default=False)
 DANGOL_WEBHOOK_MAX_ATTEMPTS = env_int("DANGOL_WEBHOOK_MAX_ATTEMPTS", 6)
@@ -198,6 +202,10 @@ DANGOL_WEBHOOK_TIMEOUT = env_int("DANGOL_WEBHOOK_TIMEOUT", 5)
 # Each is a dotted path to ``fn(*, as_of: date, progress: JobProgress | None) -> int``
 # (customers scored); the predictive models (CLV, churn, recommendations) add theirs here.
 DANGOL_SCORERS_AFTER_REFRESH: list[str] = []
+# Customer service: the address replies and surveys come from (and customers write to),
+# and the site's public address for links in emails.
+DANGOL_SERVICE_FROM_EMAIL = env_str("DANGOL_SERVICE_FROM_EMAIL", "support@dangol.local")
+DANGOL_SITE_URL = env_str("DANGOL_SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

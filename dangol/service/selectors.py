@@ -1,0 +1,142 @@
+"""Reads of customer service: tickets an agent may see, their SLA clocks, the calendars."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from dangol.core.pagination import Page, keyset_page_by_id
+from dangol.customers import permissions as customer_permissions
+from dangol.service.choices import TicketStatus
+from dangol.service.errors import NotFoundError
+from dangol.service.models import BusinessCalendar, SlaPolicy, Ticket
+from dangol.service.permissions import can_see_ticket
+from dangol.service.sla import WorkCalendar, business_minutes_between
+
+OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+# A clock turns amber when less than this share of its target is left.
+WARNING_SHARE = 0.2
+
+
+def sla_calendar(*, calendar_id: int) -> WorkCalendar:
+    """Return the business calendar ``calendar_id`` with its holidays as a ``WorkCalendar``."""
+    calendar = BusinessCalendar.objects.get(pk=calendar_id)
+    holidays = frozenset(calendar.holidays.values_list("date", flat=True))
+    return WorkCalendar(timezone=calendar.timezone, hours=calendar.hours, holidays=holidays)
+
+
+def _visible(user) -> QuerySet:
+    from dangol.customers.models import Customer
+
+    tickets = Ticket.objects.all()
+    if customer_permissions.visibility_filter(user) is None:
+        return tickets
+    visible = customer_permissions.restrict_visible(Customer.objects.all(), user)
+    return tickets.filter(customer__in=visible.values("pk"))
+
+
+def ticket_list(
+    *,
+    user,
+    status: str = "",
+    queue_id: int | None = None,
+    assignee_id: int | None = None,
+    mine: bool = False,
+    breached: bool = False,
+    customer_id: int | None = None,
+    after: int | None = None,
+    before: int | None = None,
+    size: int = 50,
+) -> Page:
+    """Return a keyset page of the tickets ``user`` may see, newest first, filtered."""
+    tickets = _visible(user).select_related("customer", "queue", "assignee", "category")
+    if status == "active":
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    elif status:
+        tickets = tickets.filter(status=status)
+    if queue_id:
+        tickets = tickets.filter(queue_id=queue_id)
+    if assignee_id:
+        tickets = tickets.filter(assignee_id=assignee_id)
+    if mine:
+        tickets = tickets.filter(assignee=user)
+    if customer_id:
+        tickets = tickets.filter(customer_id=customer_id)
+    if breached:
+        now = timezone.now()
+        tickets = tickets.filter(status__in=OPEN_STATUSES).filter(
+            Q(resolution_due__lt=now)
+            | Q(first_responded_at__isnull=True, first_response_due__lt=now)
+        )
+    return keyset_page_by_id(tickets, size=size, after=after, before=before)
+
+
+def ticket_get(*, user, pk: int) -> Ticket:
+    """Return ticket ``pk`` if ``user`` may see it; one that is hidden looks missing."""
+    ticket = Ticket.objects.select_related("customer", "queue", "assignee", "category").filter(
+        pk=pk
+    )
+    ticket = ticket.first()
+    if ticket is None or not can_see_ticket(user, ticket):
+        raise NotFoundError("No such ticket", field="ticket")
+    return ticket
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    """One SLA target of a ticket as an agent sees it."""
+
+    target: str  # "first_response" or "resolution"
+    due: dt.datetime | None
+    met_at: dt.datetime | None
+    minutes_left: float | None  # business minutes; negative once breached
+    state: str  # "none", "ok", "warning", "breached", "met", "met_late"
+
+
+def _clock(
+    *, target: str, due, met_at, opened_at, now, calendar: WorkCalendar | None, total: int
+) -> SlaClock:
+    if due is None or calendar is None:
+        return SlaClock(target, due, met_at, None, "none")
+    if met_at is not None:
+        return SlaClock(target, due, met_at, None, "met" if met_at <= due else "met_late")
+    left = business_minutes_between(start=now, end=due, calendar=calendar)
+    if now > due:
+        state = "breached"
+    elif left < WARNING_SHARE * total:
+        state = "warning"
+    else:
+        state = "ok"
+    return SlaClock(target, due, None, left, state)
+
+
+def ticket_sla_clocks(*, ticket: Ticket, now: dt.datetime | None = None) -> list[SlaClock]:
+    """Return the first-response and resolution clocks of ``ticket`` at ``now``."""
+    now = now or timezone.now()
+    policy = SlaPolicy.objects.filter(priority=ticket.priority).first()
+    calendar = sla_calendar(calendar_id=policy.calendar_id) if policy else None
+    first_total = policy.first_response_minutes if policy else 0
+    resolution_total = policy.resolution_minutes if policy else 0
+    return [
+        _clock(
+            target="first_response",
+            due=ticket.first_response_due,
+            met_at=ticket.first_responded_at,
+            opened_at=ticket.opened_at,
+            now=now,
+            calendar=calendar,
+            total=first_total,
+        ),
+        _clock(
+            target="resolution",
+            due=ticket.resolution_due,
+            met_at=ticket.resolved_at,
+            opened_at=ticket.opened_at,
+            now=now,
+            calendar=calendar,
+            total=resolution_total,
+        ),
+    ]
