@@ -53,9 +53,7 @@ def test_new_mail_opens_a_ticket_for_a_new_customer_and_is_marked_seen(imap_serv
 
 def test_replies_thread_onto_the_ticket_by_headers_and_by_subject_tag(imap_server, service):
     imap_server.deliver(
-        raw_email(
-            sender="minji@example.test", subject="Late", body="Where?", message_id="<m1@x>"
-        )
+        raw_email(sender="minji@example.test", subject="Late", body="Where?", message_id="<m1@x>")
     )
     fetch(imap_server, service)
     ticket = Ticket.objects.get()

@@ -61,12 +61,8 @@ def test_minutes_between_is_the_inverse_of_add_and_signed():
     calendar = WorkCalendar()
     start = at(FRIDAY, 16, 15)
     end = business_add(start=start, minutes=1000, calendar=calendar)
-    assert business_minutes_between(start=start, end=end, calendar=calendar) == pytest.approx(
-        1000
-    )
-    assert business_minutes_between(start=end, end=start, calendar=calendar) == pytest.approx(
-        -1000
-    )
+    assert business_minutes_between(start=start, end=end, calendar=calendar) == pytest.approx(1000)
+    assert business_minutes_between(start=end, end=start, calendar=calendar) == pytest.approx(-1000)
 
 
 def test_time_zones_are_respected():
