@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint messages chromium bench clean
+.PHONY: setup demo test lint messages chromium mailserver bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,6 +22,10 @@ messages: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null || scripts/apt-install.sh chromium
 
+# The service desk's IMAP tests start their own dovecot on loopback.
+mailserver:
+	@test -x /usr/sbin/dovecot || scripts/apt-install.sh dovecot-imapd
+
 demo: setup
 	$(BIN)/dangol migrate -v1
 	$(BIN)/dangol demo --reset
@@ -30,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup chromium lint
+test: setup chromium mailserver lint
 	$(BIN)/dangol makemigrations --check --dry-run -v1
 	scripts/test.sh
 
