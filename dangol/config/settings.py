@@ -193,6 +193,7 @@ TASKS = {"default": _TASK_BACKENDS[DANGOL_TASK_BACKEND]}
 DANGOL_WORKER_SWEEPS = [
     "dangol.integration.webhooks.services.webhook_retry_due",
     "dangol.service.services.ticket_escalate_due",
+    "dangol.service.mailbox.mailbox_fetch_configured",
 ]
 # Webhooks: refuse loopback/private/link-local targets unless allowed (SSRF guard).
 DANGOL_WEBHOOK_ALLOW_PRIVATE = env_bool("DANGOL_WEBHOOK_ALLOW_PRIVATE", default=False)
@@ -206,6 +207,8 @@ DANGOL_SCORERS_AFTER_REFRESH: list[str] = []
 # and the site's public address for links in emails.
 DANGOL_SERVICE_FROM_EMAIL = env_str("DANGOL_SERVICE_FROM_EMAIL", "support@dangol.local")
 DANGOL_SITE_URL = env_str("DANGOL_SITE_URL", "http://127.0.0.1:8000")
+# The support mailbox the worker fetches: imap[s]://user:password@host:port/FOLDER (empty: off).
+DANGOL_SERVICE_IMAP_URL = env_str("DANGOL_SERVICE_IMAP_URL", "")
 
 LOGGING = {
     "version": 1,

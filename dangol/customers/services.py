@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dangol.accounts.roles import Role, user_role
 from dangol.customers import permissions
-from dangol.customers.choices import ConsentChannel, CustomerKind
+from dangol.customers.choices import ConsentChannel, CustomerKind, LifecycleStatus
 from dangol.customers.errors import (
     ConflictError,
     CustomerErrorCode,
@@ -109,6 +109,42 @@ def customer_create(*, actor, **fields: Any) -> Customer:
         ) from exc
     webhook_record_emit(event_type="customer.created", record=customer)
     return customer
+
+
+@transaction.atomic
+def customer_contact_get_or_create(
+    *, email: str, name: str = "", acquisition_channel: str = ""
+) -> tuple[Customer, bool]:
+    """Return the customer with ``email``, creating a prospect if there is none.
+
+    The system path for a customer who reaches us on their own (an email to support, a
+    web form): no staff member acts, so no role is checked; the new record is a
+    prospect with no owner. Return ``(customer, created)``.
+
+    :raises ValidationError: the email address or name is malformed; nothing is written.
+    """
+    address = normalize_email(email)
+    if not address or "@" not in address:
+        raise ValidationError(
+            "A valid email address is required", code=CustomerErrorCode.INVALID, field="email"
+        )
+    existing = Customer.objects.filter(email=address).order_by("id").first()
+    if existing is not None:
+        return existing, False
+    customer = Customer()
+    _apply_and_validate(
+        customer,
+        {
+            "name": (name or "").strip() or address.split("@")[0],
+            "email": address,
+            "kind": CustomerKind.PERSON,
+            "status": LifecycleStatus.PROSPECT,
+            "acquisition_channel": acquisition_channel,
+        },
+    )
+    customer.save()
+    webhook_record_emit(event_type="customer.created", record=customer)
+    return customer, True
 
 
 @transaction.atomic

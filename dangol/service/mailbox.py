@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
+from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -69,26 +71,15 @@ def _thread(message: EmailMessage, subject: str) -> Ticket | None:
     return None
 
 
-def _customer_for(address: str, name: str, actor):
-    from dangol.customers.models import Customer
-    from dangol.customers.services import customer_create
-
-    customer = Customer.objects.filter(email__iexact=address).order_by("id").first()
-    if customer is None:
-        customer = customer_create(
-            actor=actor, name=name or address.split("@")[0], email=address, kind="person"
-        )
-    return customer
-
-
 @transaction.atomic
-def ticket_email_receive(*, raw: bytes, actor) -> Received:
+def ticket_email_receive(*, raw: bytes) -> Received:
     """Thread one raw RFC 5322 message onto a ticket, or open one; return what happened.
 
-    :param actor: the staff account the mailbox belongs to: it creates customers for
-        unknown senders (it needs that right).
-    :raises ValidationError: the message has no usable sender or no text.
+    An unknown sender becomes a new prospect (``customer_contact_get_or_create``).
+    :raises ValidationError: the message has no usable sender address.
     """
+    from dangol.customers.services import customer_contact_get_or_create
+
     message = email.message_from_bytes(raw, policy=email.policy.default)
     senders = getaddresses([str(message.get("From", ""))])
     name, address = senders[0] if senders else ("", "")
@@ -114,7 +105,7 @@ def ticket_email_receive(*, raw: bytes, actor) -> Received:
     if ticket is not None and ticket.status == TicketStatus.CLOSED:
         ticket = None  # a closed ticket stays closed: the customer's new mail is a new case
     if ticket is None:
-        customer = _customer_for(address.lower(), name, actor)
+        customer, _ = customer_contact_get_or_create(email=address, name=name)
         ticket = ticket_open(
             actor=None,
             customer=customer,
@@ -166,7 +157,6 @@ def mailbox_fetch(
     port: int,
     username: str,
     password: str,
-    actor,
     use_ssl: bool = False,
     folder: str = "INBOX",
 ) -> FetchResult:
@@ -190,7 +180,7 @@ def mailbox_fetch(
                 continue
             fetched += 1
             try:
-                received = ticket_email_receive(raw=raw, actor=actor)
+                received = ticket_email_receive(raw=raw)
             except ValidationError as exc:
                 rejected.append(f"uid {uid.decode()}: {exc.message}")
                 continue
@@ -203,3 +193,29 @@ def mailbox_fetch(
                 threaded += 1
         client.logout()
     return FetchResult(fetched, created, threaded, duplicates, rejected)
+
+
+def mailbox_fetch_url(url: str) -> FetchResult:
+    """Fetch the mailbox named by ``imap[s]://user:password@host:port/FOLDER``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("imap", "imaps") or not parts.hostname or not parts.username:
+        raise ValidationError(
+            "The mailbox must be given as imap[s]://user:password@host[:port][/FOLDER]",
+            code=ServiceErrorCode.INVALID,
+            field="url",
+        )
+    use_ssl = parts.scheme == "imaps"
+    return mailbox_fetch(
+        host=parts.hostname,
+        port=parts.port or (993 if use_ssl else 143),
+        username=unquote(parts.username),
+        password=unquote(parts.password or ""),
+        use_ssl=use_ssl,
+        folder=unquote(parts.path.lstrip("/")) or "INBOX",
+    )
+
+
+def mailbox_fetch_configured() -> FetchResult | None:
+    """Fetch ``DANGOL_SERVICE_IMAP_URL`` if one is set (the worker's sweep)."""
+    url = settings.DANGOL_SERVICE_IMAP_URL
+    return mailbox_fetch_url(url) if url else None

@@ -1,9 +1,11 @@
 """Inbound email against a real IMAP server: new tickets, threading, no duplicates."""
 
+import io
 import re
 
 import pytest
 from django.core import mail
+from django.core.management import CommandError, call_command
 
 from dangol.customers.models import Customer
 from dangol.service.choices import TicketStatus
@@ -28,7 +30,6 @@ def fetch(server, actor):
         port=server.port,
         username=server.username,
         password=server.password,
-        actor=actor,
     )
 
 
@@ -47,7 +48,7 @@ def test_new_mail_opens_a_ticket_for_a_new_customer_and_is_marked_seen(imap_serv
     ticket = Ticket.objects.get()
     customer = Customer.objects.get(email="minji@example.test")
     assert (ticket.customer, ticket.subject, ticket.channel) == (customer, "배송이 늦어요", "email")
-    assert customer.name == "김민지"
+    assert (customer.name, customer.status, customer.owner) == ("김민지", "prospect", None)
     assert ticket.messages.get().body == "주문한 상품이 아직 오지 않았습니다."
 
 
@@ -114,11 +115,23 @@ def test_an_unreadable_message_is_reported_and_left_unseen(imap_server, service)
 def test_a_forged_tag_does_not_attach_to_someone_elses_ticket(service):
     first = ticket_email_receive(
         raw=raw_email(sender="a@example.test", subject="Mine", body="x", message_id="<a@x>"),
-        actor=service,
     )
     forged = f"Re: [#{first.ticket_id}:00000000] Mine"
     second = ticket_email_receive(
         raw=raw_email(sender="b@example.test", subject=forged, body="y", message_id="<b@x>"),
-        actor=service,
     )
     assert second.created and second.ticket_id != first.ticket_id
+
+
+def test_the_command_fetches_a_mailbox_url(imap_server):
+    imap_server.deliver(
+        raw_email(sender="c@example.test", subject="Hello", body="x", message_id="<c@x>")
+    )
+    out = io.StringIO()
+    url = f"imap://{imap_server.username}:{imap_server.password}@127.0.0.1:{imap_server.port}/INBOX"
+    call_command("service", "fetch-mail", url, stdout=out)
+    assert out.getvalue().strip() == (
+        "fetched 1: 1 new tickets, 0 replies, 0 already stored, 0 rejected"
+    )
+    with pytest.raises(CommandError, match=r"imap\[s\]://"):
+        call_command("service", "fetch-mail", "http://nowhere")
