@@ -17,6 +17,7 @@ from dangol.catalog import api as catalog_api
 from dangol.core.api import jobs as jobs_api
 from dangol.customers import api as customers_api
 from dangol.sales import api as sales_api
+from dangol.service import api as service_api
 from dangol.touchpoints import api as touchpoints_api
 
 app_name = "api"
@@ -43,6 +44,13 @@ urlpatterns = [
     path("products/<int:pk>/", catalog_api.ProductItemApi.as_view(), name="product_detail"),
     path("orders/", sales_api.OrderCollectionApi.as_view(), name="order_list"),
     path("orders/<int:pk>/", sales_api.OrderItemApi.as_view(), name="order_detail"),
+    path("tickets/", service_api.TicketCollectionApi.as_view(), name="ticket_list"),
+    path("tickets/<int:pk>/", service_api.TicketItemApi.as_view(), name="ticket_detail"),
+    path(
+        "tickets/<int:pk>/messages/",
+        service_api.TicketMessageCollectionApi.as_view(),
+        name="ticket_messages",
+    ),
     path("jobs/<int:pk>/", jobs_api.JobItemApi.as_view(), name="job_detail"),
     path("olap/query", analytics_api.OlapQueryApi.as_view(), name="olap_query"),
 ]

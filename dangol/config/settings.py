@@ -174,6 +174,13 @@ SPECTACULAR_SETTINGS = {
         "ConsentChannelEnum": "dangol.customers.choices.ConsentChannel",
         "AcquisitionChannelEnum": "dangol.customers.choices.AcquisitionChannel",
         "RegionEnum": "dangol.customers.choices.Region",
+        "CustomerKindEnum": "dangol.customers.choices.CustomerKind",
+        "TicketChannelEnum": "dangol.service.choices.TicketChannel",
+        "TicketKindEnum": "dangol.service.choices.TicketKind",
+        "TicketStatusEnum": "dangol.service.choices.TicketStatus",
+        "TicketPriorityEnum": "dangol.service.choices.TicketPriority",
+        "TicketMessageKindEnum": "dangol.service.choices.MessageKind",
+        "TicketMessageInputKindEnum": "dangol.service.choices.WRITABLE_MESSAGE_KINDS",
     },
 }
 

@@ -39,6 +39,11 @@ class MessageKind(models.TextChoices):
     NOTE = "note", _("Internal note")
 
 
+# What staff may write through the API (inbound messages come from the customer).
+WRITABLE_MESSAGE_KINDS = [
+    (kind.value, kind.label) for kind in (MessageKind.REPLY, MessageKind.NOTE)
+]
+
 # Which status may follow which: a closed ticket is reopened by a new message, not by hand.
 STATUS_NEXT: dict[str, set[str]] = {
     TicketStatus.NEW: {TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.RESOLVED},

@@ -12,7 +12,7 @@ from dangol.core.pagination import Page, keyset_page_by_id
 from dangol.customers import permissions as customer_permissions
 from dangol.service.choices import TicketStatus
 from dangol.service.errors import NotFoundError
-from dangol.service.models import BusinessCalendar, SlaPolicy, Ticket
+from dangol.service.models import BusinessCalendar, SlaPolicy, Ticket, TicketChange, TicketMessage
 from dangol.service.permissions import can_see_ticket
 from dangol.service.sla import WorkCalendar, business_minutes_between
 
@@ -140,3 +140,16 @@ def ticket_sla_clocks(*, ticket: Ticket, now: dt.datetime | None = None) -> list
             total=resolution_total,
         ),
     ]
+
+
+def ticket_messages(*, ticket: Ticket, include_notes: bool = True) -> list[TicketMessage]:
+    """Return the ticket's messages oldest first (notes only for staff views)."""
+    messages = ticket.messages.select_related("author").order_by("occurred_at", "id")
+    if not include_notes:
+        messages = messages.exclude(kind="note")
+    return list(messages)
+
+
+def ticket_history(*, ticket: Ticket) -> list[TicketChange]:
+    """Return the ticket's changes oldest first."""
+    return list(ticket.changes.select_related("actor").order_by("occurred_at", "id"))

@@ -421,6 +421,29 @@ def ticket_status_set(
     return ticket
 
 
+@transaction.atomic
+def ticket_update(
+    *,
+    actor,
+    ticket: Ticket,
+    version: int,
+    status: str | None = None,
+    priority: str | None = None,
+    assignee=None,
+    queue: Queue | None = None,
+) -> Ticket:
+    """Apply several changes at once (the API's PATCH), all or none, checked against ``version``."""
+    _require(permissions.can_work_ticket(actor, ticket), "You may not work on this ticket")
+    _check_version(ticket, version)
+    if assignee is not None or queue is not None:
+        ticket_assign(actor=actor, ticket=ticket, assignee=assignee, queue=queue)
+    if priority is not None:
+        ticket_priority_set(actor=actor, ticket=ticket, priority=priority)
+    if status is not None:
+        ticket_status_set(actor=actor, ticket=ticket, status=status)
+    return ticket
+
+
 def _send_survey_email(ticket: Ticket, survey: SatisfactionSurvey) -> None:
     link = f"{settings.DANGOL_SITE_URL.rstrip('/')}/service/survey/{survey.token}/"
     EmailMessage(
