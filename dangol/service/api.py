@@ -117,20 +117,15 @@ class TicketInputSerializer(serializers.Serializer):
         ref_name = "TicketInput"
 
 
-class AssigneeField(serializers.IntegerField):
-    def to_internal_value(self, data):
-        pk = super().to_internal_value(data)
-        user = get_user_model().objects.filter(pk=pk).first()
-        if user is None:
-            raise serializers.ValidationError("No such user", code="does_not_exist")
-        return user
-
-
 class TicketUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, help_text="The version you read.")
     status = serializers.ChoiceField(choices=TicketStatus.choices, required=False)
     priority = serializers.ChoiceField(choices=TicketPriority.choices, required=False)
-    assignee = AssigneeField(min_value=1, required=False, help_text="A staff user id.")
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        help_text="A staff user id.",
+    )
     queue = SlugChoiceField(Queue, required=False, help_text="A queue code.")
 
     class Meta:
