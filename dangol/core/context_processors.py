@@ -18,6 +18,7 @@ NAVIGATION = [
     ("customers", _("Customers"), "customers:list", None),
     ("catalog", _("Products"), "catalog:product_list", None),
     ("sales", _("Orders"), "sales:order_list", None),
+    ("service", _("Service"), "service:ticket_list", None),
     ("analytics", _("Pivot"), "analytics:pivot", OLAP_ROLES),
 ]
 

@@ -33,3 +33,10 @@ def can_be_assigned(user) -> bool:
 
 def can_configure(user) -> bool:
     return user_role(user) in ROLES_CONFIGURING
+
+
+ROLES_READING_REPORTS = frozenset({Role.ADMIN, Role.MANAGER, Role.SERVICE, Role.ANALYST})
+
+
+def can_read_reports(user) -> bool:
+    return user_role(user) in ROLES_READING_REPORTS

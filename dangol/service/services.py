@@ -238,6 +238,24 @@ def ticket_open(
     return ticket
 
 
+@transaction.atomic
+def ticket_from_web_form(*, name: str, email: str, subject: str, body: str) -> Ticket:
+    """Open a web-form ticket from someone who wrote to us; a new address becomes a prospect."""
+    from dangol.customers.services import customer_contact_get_or_create
+
+    customer, _ = customer_contact_get_or_create(
+        email=email, name=name, acquisition_channel="online"
+    )
+    return ticket_open(
+        actor=None,
+        customer=customer,
+        subject=subject,
+        body=body,
+        channel=TicketChannel.WEB,
+        from_address=customer.email,
+    )
+
+
 def ticket_subject_tag(ticket: Ticket) -> str:
     """Return the tag that threads email replies back to ``ticket``: ``[#12:ab12cd34]``."""
     return f"[#{ticket.pk}:{ticket.thread_token[:8]}]"

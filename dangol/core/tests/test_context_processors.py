@@ -17,10 +17,10 @@ def nav_keys(client, user) -> list[str]:
 @pytest.mark.parametrize("role_user", ["admin_user", "manager", "marketing", "analyst"])
 def test_roles_that_query_the_warehouse_see_the_pivot(request, client, role_user):
     user = request.getfixturevalue(role_user)
-    assert nav_keys(client, user) == ["customers", "catalog", "sales", "analytics"]
+    assert nav_keys(client, user) == ["customers", "catalog", "sales", "service", "analytics"]
 
 
 @pytest.mark.parametrize("role_user", ["sales", "service"])
 def test_sales_and_service_do_not_see_the_pivot(request, client, role_user):
     user = request.getfixturevalue(role_user)
-    assert nav_keys(client, user) == ["customers", "catalog", "sales"]
+    assert nav_keys(client, user) == ["customers", "catalog", "sales", "service"]

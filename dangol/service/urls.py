@@ -1,0 +1,23 @@
+from django.urls import path
+
+from dangol.service import views
+
+app_name = "service"
+
+urlpatterns = [
+    path("", views.ticket_list, name="ticket_list"),
+    path("tickets/new/", views.ticket_new, name="ticket_new"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
+    *[
+        path(
+            f"tickets/<int:pk>/{action}/",
+            views.ticket_action,
+            {"action": action},
+            name=f"ticket_{action}",
+        )
+        for action in ("reply", "note", "status", "assign")
+    ],
+    path("contact/", views.contact, name="contact"),
+    path("survey/<str:token>/", views.survey, name="survey"),
+    path("reports/voc/", views.voc_report, name="voc"),
+]
