@@ -17,6 +17,7 @@ from dangol.catalog import api as catalog_api
 from dangol.core.api import jobs as jobs_api
 from dangol.customers import api as customers_api
 from dangol.sales import api as sales_api
+from dangol.sales import pipeline_api
 from dangol.service import api as service_api
 from dangol.touchpoints import api as touchpoints_api
 
@@ -44,6 +45,18 @@ urlpatterns = [
     path("products/<int:pk>/", catalog_api.ProductItemApi.as_view(), name="product_detail"),
     path("orders/", sales_api.OrderCollectionApi.as_view(), name="order_list"),
     path("orders/<int:pk>/", sales_api.OrderItemApi.as_view(), name="order_detail"),
+    path("leads/", pipeline_api.LeadCollectionApi.as_view(), name="lead_list"),
+    path("leads/<int:pk>/convert/", pipeline_api.LeadConvertApi.as_view(), name="lead_convert"),
+    path(
+        "opportunities/",
+        pipeline_api.OpportunityCollectionApi.as_view(),
+        name="opportunity_list",
+    ),
+    path(
+        "opportunities/<int:pk>/",
+        pipeline_api.OpportunityItemApi.as_view(),
+        name="opportunity_detail",
+    ),
     path("tickets/", service_api.TicketCollectionApi.as_view(), name="ticket_list"),
     path("tickets/<int:pk>/", service_api.TicketItemApi.as_view(), name="ticket_detail"),
     path(

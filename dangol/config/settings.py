@@ -181,6 +181,10 @@ SPECTACULAR_SETTINGS = {
         "TicketPriorityEnum": "dangol.service.choices.TicketPriority",
         "TicketMessageKindEnum": "dangol.service.choices.MessageKind",
         "TicketMessageInputKindEnum": "dangol.service.choices.WRITABLE_MESSAGE_KINDS",
+        "LeadStatusEnum": "dangol.sales.choices.LeadStatus",
+        "LeadSourceEnum": "dangol.sales.choices.LeadSource",
+        "OpportunityChannelEnum": "dangol.sales.choices.OpportunityChannel",
+        "LossReasonEnum": "dangol.sales.choices.LossReason",
     },
 }
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("orders/", include("dangol.sales.urls")),
     path("analytics/", include("dangol.analytics.urls")),
     path("service/", include("dangol.service.urls")),
+    path("pipeline/", include("dangol.sales.pipeline_urls")),
     path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangol.accounts.roles import ROLE_LABELS, user_role
 from dangol.analytics.olap.permissions import OLAP_ROLES
+from dangol.sales.pipeline_services import ROLES_SELLING as SELLING_ROLES
 
 # (key, label, URL name, who may open it); the key is the URL namespace that marks the
 # entry as current; ``None`` means every staff role.
@@ -18,6 +19,7 @@ NAVIGATION = [
     ("customers", _("Customers"), "customers:list", None),
     ("catalog", _("Products"), "catalog:product_list", None),
     ("sales", _("Orders"), "sales:order_list", None),
+    ("pipeline", _("Pipeline"), "pipeline:board", SELLING_ROLES),
     ("service", _("Service"), "service:ticket_list", None),
     ("analytics", _("Pivot"), "analytics:pivot", OLAP_ROLES),
 ]

@@ -361,3 +361,20 @@ def customer_consent_latest(*, customer: Customer) -> dict[str, ConsentEvent | N
             .first()
         )
     return latest
+
+
+def customer_duplicates_find(*, email: str = "", phone: str = "", limit: int = 5) -> list[Customer]:
+    """Return existing customers with the same email or phone (normalised), oldest first.
+
+    Email is compared lower-cased, the phone as national digits (``+82 10-…`` equals
+    ``010…``): each an indexed equality, so the check costs the same at any table size.
+    """
+    from dangol.customers.normalize import normalize_email, normalize_phone
+
+    address, digits = normalize_email(email), normalize_phone(phone)
+    condition = Q(pk__in=[])
+    if address:
+        condition |= Q(email=address)
+    if len(digits) >= 8:  # shorter strings are extensions or typos, not identities
+        condition |= Q(phone_digits=digits)
+    return list(Customer.objects.filter(condition).order_by("id")[:limit])

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from dangol.integration.webhooks.services import webhook_record_emit
 from dangol.service import permissions
 from dangol.service.choices import (
     STATUS_NEXT,
@@ -124,6 +125,7 @@ def _bump(ticket: Ticket, fields: list[str]) -> None:
             field="version",
         )
     ticket.version += 1
+    webhook_record_emit(event_type="ticket.updated", record=ticket)
 
 
 def _change(ticket: Ticket, *, field: str, old: Any, new: Any, actor, when=None) -> None:
@@ -227,6 +229,7 @@ def ticket_open(
         occurred_at=opened_at,
     )
     _change(ticket, field="status", old="", new=ticket.status, actor=actor, when=opened_at)
+    webhook_record_emit(event_type="ticket.created", record=ticket)
     _timeline(
         actor=actor,
         ticket=ticket,

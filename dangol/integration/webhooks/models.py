@@ -17,6 +17,10 @@ class WebhookEvent(models.TextChoices):
     CUSTOMER_DELETED = "customer.deleted", "customer.deleted"
     ORDER_CREATED = "order.created", "order.created"
     INTERACTION_CREATED = "interaction.created", "interaction.created"
+    TICKET_CREATED = "ticket.created", "ticket.created"
+    TICKET_UPDATED = "ticket.updated", "ticket.updated"
+    OPPORTUNITY_CREATED = "opportunity.created", "opportunity.created"
+    OPPORTUNITY_UPDATED = "opportunity.updated", "opportunity.updated"
     PING = "ping", "ping"
 
 

@@ -59,3 +59,37 @@ def interaction_payload(interaction) -> dict[str, Any]:
         "user_id": interaction.user_id,
         "occurred_at": _iso(interaction.occurred_at),
     }
+
+
+def opportunity_payload(opportunity) -> dict[str, Any]:
+    """Describe an opportunity: stage, amount, expected close, owner."""
+    return {
+        "id": opportunity.pk,
+        "name": opportunity.name,
+        "customer_id": opportunity.customer_id,
+        "stage": opportunity.stage.code,
+        "amount": str(opportunity.amount),
+        "expected_close": _iso(opportunity.expected_close),
+        "channel": opportunity.channel,
+        "owner_id": opportunity.owner_id,
+        "closed_at": _iso(opportunity.closed_at),
+        "loss_reason": opportunity.loss_reason or None,
+        "version": opportunity.version,
+    }
+
+
+def ticket_payload(ticket) -> dict[str, Any]:
+    """Describe a ticket (its subject, not its messages)."""
+    return {
+        "id": ticket.pk,
+        "customer_id": ticket.customer_id,
+        "subject": ticket.subject,
+        "kind": ticket.kind,
+        "channel": ticket.channel,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "assignee_id": ticket.assignee_id,
+        "opened_at": _iso(ticket.opened_at),
+        "resolution_due": _iso(ticket.resolution_due),
+        "version": ticket.version,
+    }

@@ -345,7 +345,7 @@ def webhook_retry_due(
 
 
 def webhook_record_emit(*, event_type: str, record) -> None:
-    """Emit ``event_type`` (``customer.*``, ``order.*``, ``interaction.*``) about ``record``.
+    """Emit ``event_type`` (``customer.*``, ``order.*``, ``ticket.*``, …) about ``record``.
 
     The one call the writing services make; a no-op query when no endpoint listens.
     """
@@ -355,6 +355,8 @@ def webhook_record_emit(*, event_type: str, record) -> None:
         "customer": payloads.customer_payload,
         "order": payloads.order_payload,
         "interaction": payloads.interaction_payload,
+        "opportunity": payloads.opportunity_payload,
+        "ticket": payloads.ticket_payload,
     }[event_type.split(".", 1)[0]]
     endpoints = [
         endpoint

@@ -1,0 +1,150 @@
+"""Reads of the sales pipeline: leads, the kanban board, the forecast."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from dangol.accounts.roles import Role, user_role
+from dangol.core.errors import NotFoundError
+from dangol.core.pagination import Page, keyset_page_by_id
+from dangol.customers import permissions as customer_permissions
+from dangol.sales.models import Lead, Opportunity, PipelineStage
+from dangol.sales.pipeline_services import can_work_lead
+
+BOARD_COLUMN_MAX = 100  # cards per column; the rest is counted and summed, not drawn
+
+
+def _visible_leads(user):
+    role = user_role(user)
+    if role in (Role.ADMIN, Role.MANAGER):
+        return Lead.objects.all()
+    if role is Role.SALES:
+        return Lead.objects.filter(Q(owner=user) | Q(owner__isnull=True))
+    return Lead.objects.none()
+
+
+def lead_list(
+    *, user, status: str = "", after: int | None = None, before: int | None = None, size=50
+) -> Page:
+    """Return a keyset page of the leads ``user`` may work, newest first."""
+    leads = _visible_leads(user).select_related("owner", "duplicate_of", "converted_customer")
+    if status:
+        leads = leads.filter(status=status)
+    return keyset_page_by_id(leads, size=size, after=after, before=before)
+
+
+def lead_get(*, user, pk: int) -> Lead:
+    lead = Lead.objects.select_related("owner", "duplicate_of").filter(pk=pk).first()
+    if lead is None or not can_work_lead(user, lead):
+        raise NotFoundError("No such lead", field="lead")
+    return lead
+
+
+def _visible_opportunities(user):
+    opportunities = Opportunity.objects.all()
+    condition = customer_permissions.visibility_filter(user)
+    if condition is None:
+        return opportunities
+    from dangol.customers.models import Customer
+
+    visible = customer_permissions.restrict_visible(Customer.objects.all(), user)
+    return opportunities.filter(Q(customer__in=visible.values("pk")) | Q(owner=user))
+
+
+def opportunity_get(*, user, pk: int) -> Opportunity:
+    opportunity = (
+        _visible_opportunities(user).select_related("customer", "stage", "owner").filter(pk=pk)
+    ).first()
+    if opportunity is None:
+        raise NotFoundError("No such opportunity", field="opportunity")
+    return opportunity
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    stage: PipelineStage
+    cards: list[Opportunity]
+    count: int
+    amount: Decimal
+    weighted: Decimal
+
+
+def pipeline_board(*, user, owner_id: int | None = None, channel: str = "") -> list[BoardColumn]:
+    """Return one column per stage with its cards (open ones, and this month's closed)."""
+    opportunities = _visible_opportunities(user)
+    if owner_id:
+        opportunities = opportunities.filter(owner_id=owner_id)
+    if channel:
+        opportunities = opportunities.filter(channel=channel)
+    totals = {
+        row["stage"]: row
+        for row in opportunities.values("stage").annotate(count=Count("id"), amount=Sum("amount"))
+    }
+    columns = []
+    for stage in PipelineStage.objects.order_by("position"):
+        cards = list(
+            opportunities.filter(stage=stage)
+            .select_related("customer", "owner")
+            .order_by("expected_close", "id")[:BOARD_COLUMN_MAX]
+        )
+        total = totals.get(stage.pk, {"count": 0, "amount": None})
+        amount = total["amount"] or Decimal(0)
+        columns.append(
+            BoardColumn(
+                stage=stage,
+                cards=cards,
+                count=total["count"],
+                amount=amount,
+                weighted=(amount * stage.probability / 100).quantize(Decimal("0.01")),
+            )
+        )
+    return columns
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    month: dt.date
+    group: str  # owner username or team name
+    open_amount: Decimal
+    weighted: Decimal
+    won: Decimal
+
+
+def pipeline_forecast(*, user, by: str = "owner") -> list[ForecastRow]:
+    """Return the forecast by expected-close month and owner (or team).
+
+    Weighted = amount x stage probability over open opportunities; won = amounts of
+    opportunities won, by the month they were expected to close.
+    """
+    group_field = "owner__team__name" if by == "team" else "owner__username"
+    weighted = ExpressionWrapper(
+        F("amount") * F("stage__probability") / 100,
+        output_field=DecimalField(max_digits=18, decimal_places=2),
+    )
+    rows = (
+        _visible_opportunities(user)
+        .annotate(month=TruncMonth("expected_close"))
+        .values("month", group_field)
+        .annotate(
+            open_amount=Sum("amount", filter=Q(stage__is_won=False, stage__is_lost=False)),
+            weighted=Sum(weighted, filter=Q(stage__is_won=False, stage__is_lost=False)),
+            won=Sum("amount", filter=Q(stage__is_won=True)),
+        )
+        .order_by("month", group_field)
+    )
+    cent = Decimal("0.01")
+    return [
+        ForecastRow(
+            month=row["month"],
+            group=row[group_field] or "",
+            open_amount=(row["open_amount"] or Decimal(0)).quantize(cent),
+            weighted=Decimal(row["weighted"] or 0).quantize(cent),
+            won=(row["won"] or Decimal(0)).quantize(cent),
+        )
+        for row in rows
+    ]

@@ -1,0 +1,221 @@
+"""Pipeline pages: the kanban board (drag a card to move it), leads, conversion, forecast,
+and the public lead form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dangol.core.errors import ConflictError, DangolError, NotFoundError, PermissionDeniedError
+from dangol.core.pagination import parse_cursor
+from dangol.customers.choices import Region
+from dangol.sales import pipeline_selectors as selectors
+from dangol.sales import pipeline_services as services
+from dangol.sales.choices import LeadSource, LeadStatus, LossReason, OpportunityChannel
+from dangol.sales.models import PipelineStage
+
+
+class LeadForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
+    email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    region = forms.ChoiceField(
+        label=_("Region"), choices=[("", "—"), *Region.choices], required=False
+    )
+    source = forms.ChoiceField(label=_("Source"), choices=LeadSource.choices)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class PublicLeadForm(forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    company_name = forms.CharField(label=_("Company"), max_length=200, required=False)
+    email = forms.EmailField(label=_("Your email"))
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    note = forms.CharField(
+        label=_("What are you interested in?"), widget=forms.Textarea, required=False
+    )
+    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1"}))
+
+
+class ConvertForm(forms.Form):
+    opportunity_name = forms.CharField(label=_("Opportunity"), max_length=200)
+    amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=14, decimal_places=2)
+    expected_close = forms.DateField(
+        label=_("Expected close"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=OpportunityChannel.choices)
+    attach_to_duplicate = forms.BooleanField(
+        label=_("Attach to the existing customer"), required=False
+    )
+
+
+class MoveForm(forms.Form):
+    stage = forms.ModelChoiceField(queryset=PipelineStage.objects.all(), to_field_name="code")
+    version = forms.IntegerField(min_value=1)
+    loss_reason = forms.ChoiceField(
+        choices=[("", "—"), *LossReason.choices], required=False, label=_("Loss reason")
+    )
+    outcome_note = forms.CharField(required=False, max_length=5000)
+
+
+def _require_seller(request: HttpRequest) -> None:
+    if not services.can_sell(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """The kanban board: one column per stage; cards move by drag and drop."""
+    _require_seller(request)
+    channel = request.GET.get("channel", "")
+    columns = selectors.pipeline_board(
+        user=request.user,
+        channel=channel if channel in OpportunityChannel.values else "",
+        owner_id=request.user.pk if request.GET.get("mine") else None,
+    )
+    return render(
+        request,
+        "sales/pipeline/board.html",
+        {
+            "columns": columns,
+            "channels": OpportunityChannel.choices,
+            "channel": channel,
+            "loss_reasons": LossReason.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a card (the board's drop): JSON in the answer, 409 when the board is stale."""
+    _require_seller(request)
+    try:
+        opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    except NotFoundError as exc:
+        raise Http404(exc.message) from exc
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": form.errors.get_json_data()}, status=400)
+    data = form.cleaned_data
+    try:
+        opportunity = services.opportunity_move(
+            actor=request.user,
+            opportunity=opportunity,
+            stage=data["stage"],
+            expected_version=data["version"],
+            loss_reason=data["loss_reason"],
+            outcome_note=data["outcome_note"],
+        )
+    except PermissionDeniedError as exc:
+        return JsonResponse({"error": exc.message}, status=403)
+    except ConflictError as exc:
+        return JsonResponse({"error": exc.message}, status=409)
+    except DangolError as exc:
+        return JsonResponse({"error": exc.message, "field": exc.field}, status=400)
+    return JsonResponse(
+        {"id": opportunity.pk, "stage": opportunity.stage.code, "version": opportunity.version}
+    )
+
+
+@login_required
+def lead_list(request: HttpRequest) -> HttpResponse:
+    _require_seller(request)
+    status = request.GET.get("status", "")
+    page = selectors.lead_list(
+        user=request.user,
+        status=status if status in LeadStatus.values else "",
+        after=parse_cursor(request.GET.get("after")),
+        before=parse_cursor(request.GET.get("before")),
+    )
+    return render(
+        request,
+        "sales/pipeline/lead_list.html",
+        {"page": page, "statuses": LeadStatus.choices, "status": status},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_new(request: HttpRequest) -> HttpResponse:
+    _require_seller(request)
+    form = LeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = services.lead_capture(actor=request.user, **form.cleaned_data)
+        except DangolError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("pipeline:lead_detail", lead.pk)
+    return render(request, "sales/pipeline/lead_new.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A lead with its possible duplicate, and the conversion form."""
+    _require_seller(request)
+    try:
+        lead = selectors.lead_get(user=request.user, pk=pk)
+    except NotFoundError as exc:
+        raise Http404(exc.message) from exc
+    form = ConvertForm(
+        request.POST or None,
+        initial={
+            "opportunity_name": lead.company_name or lead.name,
+            "expected_close": dt.date.today() + dt.timedelta(days=30),
+            "attach_to_duplicate": lead.duplicate_of_id is not None,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        attach = data.pop("attach_to_duplicate")
+        try:
+            opportunity = services.lead_convert(
+                actor=request.user,
+                lead=lead,
+                customer=lead.duplicate_of if attach else None,
+                **data,
+            )
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DangolError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("customers:detail", opportunity.customer_id)
+    return render(request, "sales/pipeline/lead_detail.html", {"lead": lead, "form": form})
+
+
+@login_required
+def forecast(request: HttpRequest) -> HttpResponse:
+    _require_seller(request)
+    by = "team" if request.GET.get("by") == "team" else "owner"
+    rows = selectors.pipeline_forecast(user=request.user, by=by)
+    return render(request, "sales/pipeline/forecast.html", {"rows": rows, "by": by})
+
+
+@require_http_methods(["GET", "POST"])
+def lead_form_public(request: HttpRequest) -> HttpResponse:
+    """The public "contact sales" form on the website: a lead from the web form."""
+    form = PublicLeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if not data.pop("website"):
+            try:
+                services.lead_capture(actor=None, source=LeadSource.WEB_FORM, **data)
+            except DangolError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                return render(request, "sales/pipeline/lead_form_public.html", {"form": form})
+        return render(request, "sales/pipeline/lead_form_done.html")
+    return render(request, "sales/pipeline/lead_form_public.html", {"form": form})
