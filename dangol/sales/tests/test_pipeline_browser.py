@@ -26,6 +26,17 @@ def log_in(page, live_server, user):
     page.wait_for_load_state()
 
 
+def drag(page, card, column) -> None:
+    """Drag ``card`` onto ``column`` with real mouse steps (HTML5 drag and drop)."""
+    card.hover()
+    page.mouse.down()
+    box = column.bounding_box()
+    # Two moves: Chromium starts the HTML5 drag on the first and fires dragover on the next.
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 40, steps=5)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 60, steps=5)
+    page.mouse.up()
+
+
 def test_drag_a_card_to_proposal_then_lose_it_with_a_reason(live_server, browser_page, db):
     seller = UserFactory(username="jiwoo", role=Role.SALES)
     opportunity = opportunity_create(
@@ -41,7 +52,7 @@ def test_drag_a_card_to_proposal_then_lose_it_with_a_reason(live_server, browser
     page.goto(live_server.url + reverse("pipeline:board"))
 
     card = page.locator(f"[data-card][data-id='{opportunity.pk}']")
-    card.drag_to(page.locator("section[data-stage='proposal']"))
+    drag(page, card, page.locator("section[data-stage='proposal']"))
     page.locator("[data-stage='proposal'] [data-card]").first.wait_for()
     page.wait_for_function("document.getElementById('board-status').textContent.length > 0")
     opportunity.refresh_from_db()
@@ -49,7 +60,7 @@ def test_drag_a_card_to_proposal_then_lose_it_with_a_reason(live_server, browser
     _screenshot(page, "pipeline-board")
 
     # Dropping on "lost" asks why; the move happens only with a reason.
-    card.drag_to(page.locator("section[data-stage='lost']"))
+    drag(page, card, page.locator("section[data-stage='lost']"))
     dialog = page.locator("#loss-dialog")
     dialog.wait_for(state="visible")
     dialog.locator("select").select_option("competitor")
