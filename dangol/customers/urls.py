@@ -6,4 +6,5 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list_view, name="list"),
     path("<int:pk>/", views.customer_detail_view, name="detail"),
+    path("<int:pk>/timeline/", views.customer_timeline_view, name="timeline"),
 ]

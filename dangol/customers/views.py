@@ -147,3 +147,15 @@ def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "active_nav": "customers",
     }
     return render(request, "customers/detail.html", context)
+
+
+@login_required
+@require_GET
+def customer_timeline_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Render the 360 page's timeline alone: the page polls it so every channel shows live."""
+    try:
+        customer = selectors.customer_get(user=request.user, pk=pk)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    timeline = touchpoint_selectors.customer_timeline(customer=customer)
+    return render(request, "customers/_timeline.html", {"customer": customer, "timeline": timeline})

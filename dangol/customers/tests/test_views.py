@@ -258,3 +258,21 @@ def test_detail_of_missing_customer_is_404(client, admin_user):
     client.force_login(admin_user)
 
     assert client.get(reverse("customers:detail", args=[987654])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_360_timeline_refreshes_live_and_stays_private(client, sales, other_sales):
+    from dangol.touchpoints.services import interaction_log
+
+    customer = CustomerFactory(owner=sales)
+    client.force_login(sales)
+    page = client.get(reverse("customers:detail", args=[customer.pk]))
+    url = reverse("customers:timeline", args=[customer.pk])
+    assert f'hx-get="{url}"'.encode() in page.content
+    interaction_log(
+        actor=sales, customer=customer, channel="chat", direction="inbound", subject="Live chat"
+    )
+    fragment = client.get(url)
+    assert b"Live chat" in fragment.content and b"<html" not in fragment.content
+    client.force_login(other_sales)
+    assert client.get(url).status_code == 404
