@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangol.service import views
+from dangol.service import views, workspace
 
 app_name = "service"
 
@@ -20,4 +20,6 @@ urlpatterns = [
     path("contact/", views.contact, name="contact"),
     path("survey/<str:token>/", views.survey, name="survey"),
     path("reports/voc/", views.voc_report, name="voc"),
+    path("agent/", workspace.agent_search, name="agent"),
+    path("agent/<int:pk>/", workspace.agent_customer, name="agent_customer"),
 ]
