@@ -21,6 +21,7 @@ urlpatterns = [
     path("analytics/", include("dangol.analytics.urls")),
     path("service/", include("dangol.service.urls")),
     path("pipeline/", include("dangol.sales.pipeline_urls")),
+    path("portal/", include("dangol.portal.urls")),
     path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
 ]

@@ -166,6 +166,35 @@ def customer_update(
             code=CustomerErrorCode.FIELD_NOT_EDITABLE,
             field=denied[0],
         )
+    return _customer_write(customer=customer, expected_version=expected_version, changes=changes)
+
+
+# What customers may change about themselves in the self-service portal.
+SELF_EDITABLE_FIELDS = frozenset({"email", "phone", "city"})
+
+
+@transaction.atomic
+def customer_self_update(
+    *, customer: Customer, expected_version: int | None = None, **changes: Any
+) -> Customer:
+    """Change a customer's own contact details (the portal's path: the customer acts).
+
+    :raises PermissionDeniedError: a field outside ``SELF_EDITABLE_FIELDS``.
+    :raises ConflictError: the record changed since ``expected_version``.
+    """
+    denied = sorted(set(changes) - SELF_EDITABLE_FIELDS)
+    if denied:
+        raise PermissionDeniedError(
+            f"You may not change: {', '.join(denied)}",
+            code=CustomerErrorCode.FIELD_NOT_EDITABLE,
+            field=denied[0],
+        )
+    return _customer_write(customer=customer, expected_version=expected_version, changes=changes)
+
+
+def _customer_write(
+    *, customer: Customer, expected_version: int | None, changes: dict[str, Any]
+) -> Customer:
     if not changes:
         return customer
     version = customer.version if expected_version is None else expected_version

@@ -153,3 +153,16 @@ def ticket_messages(*, ticket: Ticket, include_notes: bool = True) -> list[Ticke
 def ticket_history(*, ticket: Ticket) -> list[TicketChange]:
     """Return the ticket's changes oldest first."""
     return list(ticket.changes.select_related("actor").order_by("occurred_at", "id"))
+
+
+def ticket_list_for_customer(*, customer) -> list[Ticket]:
+    """Return all of one customer's tickets, newest first (the customer portal's list)."""
+    return list(Ticket.objects.filter(customer=customer).order_by("-id")[:200])
+
+
+def ticket_get_for_customer(*, customer, pk: int) -> Ticket:
+    """Return ticket ``pk`` only if it belongs to ``customer``; anyone else's does not exist."""
+    ticket = Ticket.objects.filter(pk=pk, customer=customer).first()
+    if ticket is None:
+        raise NotFoundError("No such ticket", field="ticket")
+    return ticket

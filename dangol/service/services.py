@@ -525,3 +525,49 @@ def ticket_escalate_due(*, now: dt.datetime | None = None) -> int:
                 _change(ticket, field="escalated", old="", new=now.isoformat(), actor=None)
                 count += 1
     return count
+
+
+@transaction.atomic
+def ticket_customer_reply(*, ticket: Ticket, body: str) -> TicketMessage:
+    """Add the customer's own answer (from the portal); a waiting ticket goes back to the desk."""
+    if ticket.status == TicketStatus.CLOSED:
+        raise ValidationError(
+            "The ticket is closed", code=ServiceErrorCode.TICKET_CLOSED, field="status"
+        )
+    body = _text(body, field="body", max_length=BODY_MAX)
+    now = timezone.now()
+    message = TicketMessage.objects.create(
+        ticket=ticket,
+        kind=MessageKind.INBOUND,
+        from_address=ticket.customer.email,
+        body=body,
+        occurred_at=now,
+    )
+    if ticket.status in (TicketStatus.PENDING, TicketStatus.RESOLVED):
+        _change(ticket, field="status", old=ticket.status, new=TicketStatus.OPEN, actor=None)
+        ticket.status = TicketStatus.OPEN
+        ticket.resolved_at = None
+        _bump(ticket, ["status", "resolved_at"])
+    _timeline(
+        actor=None,
+        ticket=ticket,
+        direction="inbound",
+        subject=f"Re: #{ticket.pk} {ticket.subject}",
+        body=body,
+        when=now,
+    )
+    return message
+
+
+@transaction.atomic
+def ticket_customer_close(*, ticket: Ticket) -> Ticket:
+    """Close a ticket at the customer's request (their problem is solved)."""
+    if ticket.status == TicketStatus.CLOSED:
+        return ticket
+    now = timezone.now()
+    _change(ticket, field="status", old=ticket.status, new=TicketStatus.CLOSED, actor=None)
+    ticket.status = TicketStatus.CLOSED
+    ticket.closed_at = now
+    ticket.resolved_at = ticket.resolved_at or now
+    _bump(ticket, ["status", "closed_at", "resolved_at"])
+    return ticket
