@@ -21,6 +21,7 @@ from dangol.customers.models import (
     ConsentEvent,
     Customer,
     CustomerGroup,
+    CustomerMerge,
     CustomerScore,
 )
 
@@ -236,3 +237,11 @@ class CategoryBudgetAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
 
     list_display = ("customer", "category", "annual_budget", "updated_at")
     list_select_related = ("customer", "category")
+
+
+@admin.register(CustomerMerge)
+class CustomerMergeAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    """Merges are made and undone on the duplicates page (through the merge service)."""
+
+    list_display = ("created_at", "survivor", "duplicate", "actor", "undone_at")
+    list_select_related = ("survivor", "duplicate", "actor")

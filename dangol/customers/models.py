@@ -105,6 +105,16 @@ class Customer(BaseModel):
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     # Incremented on every write: the optimistic lock that tells a second writer.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Set when this record was merged into another (a duplicate); lists hide it.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -238,3 +248,33 @@ class CategoryBudget(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.customer_id} / {self.category_id}: {self.annual_budget}"
+
+
+class CustomerMerge(BaseModel):
+    """One merge of a duplicate into a survivor, with what moved, so it can be undone.
+
+    ``moved`` maps ``app_label.model.field`` to the ids of the rows re-pointed from the
+    duplicate to the survivor; ``filled`` holds the survivor's fields that were blank and
+    were filled from the duplicate (with their old values).
+    """
+
+    survivor = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    duplicate = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    moved = models.JSONField(default=dict)
+    filled = models.JSONField(default=dict)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(survivor=models.F("duplicate")), name="merge_two_customers"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate_id} -> {self.survivor_id}"

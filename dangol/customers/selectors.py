@@ -378,3 +378,8 @@ def customer_duplicates_find(*, email: str = "", phone: str = "", limit: int = 5
     if len(digits) >= 8:  # shorter strings are extensions or typos, not identities
         condition |= Q(phone_digits=digits)
     return list(Customer.objects.filter(condition).order_by("id")[:limit])
+
+
+def customer_list_by_ids(*, user, ids) -> list[Customer]:
+    """Return the customers with ``ids`` that ``user`` may see."""
+    return list(permissions.restrict_visible(Customer.objects.filter(pk__in=list(ids)), user))

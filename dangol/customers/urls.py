@@ -6,5 +6,6 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list_view, name="list"),
     path("<int:pk>/", views.customer_detail_view, name="detail"),
+    path("duplicates/", views.customer_duplicates_view, name="duplicates"),
     path("<int:pk>/timeline/", views.customer_timeline_view, name="timeline"),
 ]

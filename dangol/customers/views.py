@@ -8,16 +8,18 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from dangol.core.errors import NotFoundError
+from dangol.accounts.roles import user_role
+from dangol.core.errors import DangolError, NotFoundError
 from dangol.core.pagination import parse_cursor
-from dangol.customers import selectors
+from dangol.customers import permissions, selectors
 from dangol.customers.choices import (
     ConsentChannel,
     CustomerKind,
@@ -122,6 +124,9 @@ def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         customer = selectors.customer_get(user=request.user, pk=pk)
     except NotFoundError as exc:
         raise Http404(str(exc)) from exc
+    if customer.merged_into_id:
+        # A merged duplicate lives on in its survivor; old links land there.
+        return redirect("customers:detail", customer.merged_into_id)
     latest_consent = selectors.customer_consent_latest(customer=customer)
     consents = [
         {
@@ -159,3 +164,47 @@ def customer_timeline_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(str(exc)) from exc
     timeline = touchpoint_selectors.customer_timeline(customer=customer)
     return render(request, "customers/_timeline.html", {"customer": customer, "timeline": timeline})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_duplicates_view(request: HttpRequest) -> HttpResponse:
+    """List likely duplicates; merge one into another, or undo a recent merge."""
+    from dangol.customers import merge as merging
+    from dangol.customers.models import CustomerMerge
+
+    if user_role(request.user) not in permissions.ROLES_DELETING:
+        raise PermissionDenied
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("undo"):
+                record = CustomerMerge.objects.get(pk=int(request.POST["undo"]))
+                merging.customer_unmerge(actor=request.user, merge=record)
+            else:
+                survivor = selectors.customer_get(
+                    user=request.user, pk=int(request.POST["survivor"])
+                )
+                duplicate = selectors.customer_get(
+                    user=request.user, pk=int(request.POST["duplicate"])
+                )
+                merging.customer_merge(actor=request.user, survivor=survivor, duplicate=duplicate)
+        except (KeyError, ValueError, CustomerMerge.DoesNotExist):
+            error = str(_("Choose two customers to merge."))
+        except DangolError as exc:
+            error = exc.message
+        else:
+            return redirect("customers:duplicates")
+    groups = merging.customer_duplicates_list(user=request.user, limit=50)
+    ids = {pk for group in groups for pk in group.customer_ids}
+    by_id = {c.pk: c for c in selectors.customer_list_by_ids(user=request.user, ids=ids)}
+    context = {
+        "groups": [
+            (group, [by_id[pk] for pk in group.customer_ids if pk in by_id]) for group in groups
+        ],
+        "recent": CustomerMerge.objects.select_related("survivor", "duplicate").order_by("-id")[
+            :20
+        ],
+        "error": error,
+    }
+    return render(request, "customers/duplicates.html", context, status=400 if error else 200)

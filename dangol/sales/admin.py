@@ -14,7 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from dangol.core.service_admin import LargeTableAdmin, ReadOnlyAdminMixin, ServiceAdminMixin
 from dangol.sales import services
-from dangol.sales.models import Order, OrderLine
+from dangol.sales.models import (
+    AssignmentRule,
+    Lead,
+    Opportunity,
+    OpportunityStageChange,
+    Order,
+    OrderLine,
+    PipelineStage,
+)
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 LINE_TOTAL = ExpressionWrapper(F("quantity") * F("unit_price") - F("discount"), output_field=MONEY)
@@ -149,3 +157,39 @@ class OrderLineAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     @admin.display(description=_("line total"))
     def line_total(self, line: OrderLine) -> Decimal:
         return line.total
+
+
+@admin.register(PipelineStage)
+class PipelineStageAdmin(admin.ModelAdmin):
+    """The pipeline's columns and their probabilities are configured here."""
+
+    list_display = ("position", "code", "name", "name_ko", "probability", "is_won", "is_lost")
+    ordering = ("position",)
+
+
+@admin.register(AssignmentRule)
+class AssignmentRuleAdmin(admin.ModelAdmin):
+    list_display = ("position", "name", "region", "customer_group")
+    filter_horizontal = ("users",)
+
+
+@admin.register(Lead)
+class LeadAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    """Leads change through the pipeline pages and API (duplicate checks, assignment)."""
+
+    list_display = ("id", "name", "company_name", "source", "status", "owner")
+    list_filter = ("status", "source")
+    list_select_related = ("owner",)
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    list_display = ("id", "name", "customer", "stage", "amount", "expected_close", "owner")
+    list_filter = ("stage", "channel")
+    list_select_related = ("customer", "stage", "owner")
+
+
+@admin.register(OpportunityStageChange)
+class OpportunityStageChangeAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    list_display = ("opportunity", "from_stage", "to_stage", "actor", "occurred_at")
+    list_select_related = ("opportunity", "from_stage", "to_stage", "actor")
