@@ -207,6 +207,7 @@ DANGOL_WORKER_SWEEPS = [
     "dangol.integration.webhooks.services.webhook_retry_due",
     "dangol.service.services.ticket_escalate_due",
     "dangol.service.mailbox.mailbox_fetch_configured",
+    "dangol.sales.work_services.task_reminders_send",
 ]
 # Webhooks: refuse loopback/private/link-local targets unless allowed (SSRF guard).
 DANGOL_WEBHOOK_ALLOW_PRIVATE = env_bool("DANGOL_WEBHOOK_ALLOW_PRIVATE", default=False)

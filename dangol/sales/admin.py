@@ -22,6 +22,9 @@ from dangol.sales.models import (
     Order,
     OrderLine,
     PipelineStage,
+    Quote,
+    QuoteLine,
+    Task,
 )
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
@@ -193,3 +196,30 @@ class OpportunityAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
 class OpportunityStageChangeAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     list_display = ("opportunity", "from_stage", "to_stage", "actor", "occurred_at")
     list_select_related = ("opportunity", "from_stage", "to_stage", "actor")
+
+
+class QuoteLineInline(admin.TabularInline):
+    model = QuoteLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ("product", "quantity", "unit_price", "discount")
+
+
+@admin.register(Quote)
+class QuoteAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    list_display = ("number", "customer", "status", "valid_until", "order")
+    list_select_related = ("customer", "order")
+    inlines = [QuoteLineInline]
+
+
+@admin.register(QuoteLine)
+class QuoteLineAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
+    list_display = ("quote", "product", "quantity", "unit_price", "discount")
+    list_select_related = ("quote", "product")
+
+
+@admin.register(Task)
+class TaskAdmin(LargeTableAdmin):
+    list_display = ("title", "owner", "customer", "due_at", "done_at")
+    list_select_related = ("owner", "customer")
+    raw_id_fields = ("customer", "opportunity")

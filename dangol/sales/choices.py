@@ -50,3 +50,10 @@ class LossReason(models.TextChoices):
     NO_DECISION = "no_decision", _("No decision")
     PRODUCT_FIT = "product_fit", _("Product does not fit")
     OTHER = "other", _("Other")
+
+
+class QuoteStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")

@@ -8,6 +8,7 @@ from dangol.sales.models.pipeline import (
     OpportunityStageChange,
     PipelineStage,
 )
+from dangol.sales.models.work import Quote, QuoteLine, Task
 
 __all__ = [
     "AssignmentRule",
@@ -17,4 +18,7 @@ __all__ = [
     "Order",
     "OrderLine",
     "PipelineStage",
+    "Quote",
+    "QuoteLine",
+    "Task",
 ]
