@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from dangol.accounts.models import ApiToken, Team, User
+from dangol.accounts.models import ApiToken, Notification, Team, User
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Dangol"), {"fields": ("team", "language")}))
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Dangol"), {"fields": ("team", "language", "notify_by_email")}),
+    )
     list_display = ("username", "email", "first_name", "last_name", "team", "is_staff")
     list_filter = ("team", "groups", "is_staff", "is_active")
 
@@ -37,3 +40,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
         for token in queryset:
             api_token_revoke(token=token)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "user", "kind", "text", "read_at")
+    list_filter = ("kind",)
+    list_select_related = ("user",)
+    readonly_fields = ("user", "kind", "text", "url", "read_at")

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from dangol.accounts.notifications import mentioned_users, notification_send
 from dangol.integration.webhooks.services import webhook_record_emit
 from dangol.service import permissions
 from dangol.service.choices import (
@@ -345,9 +346,19 @@ def ticket_note_add(*, actor, ticket: Ticket, body: str) -> TicketMessage:
     """Add an internal note (never sent to the customer) to ``ticket``."""
     _require(permissions.can_work_ticket(actor, ticket), "You may not work on this ticket")
     body = _text(body, field="body", max_length=BODY_MAX)
-    return TicketMessage.objects.create(
+    note = TicketMessage.objects.create(
         ticket=ticket, kind=MessageKind.NOTE, author=actor, body=body, occurred_at=timezone.now()
     )
+    # @mentions reach colleagues who may see the ticket (and nobody else).
+    for user in mentioned_users(body):
+        if user.pk != actor.pk and permissions.can_see_ticket(user, ticket):
+            notification_send(
+                user=user,
+                kind="mention",
+                text=f"{actor.get_username()} mentioned you on #{ticket.pk} {ticket.subject}",
+                url=f"/service/tickets/{ticket.pk}/",
+            )
+    return note
 
 
 @transaction.atomic
