@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from dangol.accounts.notifications import notification_send
 from dangol.core.money import amount_parse
 from dangol.customers import permissions as customer_permissions
 from dangol.sales.choices import QuoteStatus
@@ -189,7 +188,9 @@ def task_done(*, actor, task: Task) -> Task:
 
 
 def task_reminders_send(*, now: dt.datetime | None = None) -> int:
-    """Email each owner whose open task's reminder time has come; each reminder once.
+    """Notify each owner whose open task's reminder time has come; each reminder once.
+
+    In the app always, by email for those who opted in (``notification_send``).
 
     Run by the worker's sweep. The row is claimed (``reminded_at`` set) before the email
     goes, so two workers never remind twice.
@@ -202,13 +203,12 @@ def task_reminders_send(*, now: dt.datetime | None = None) -> int:
     for task in due.iterator(chunk_size=200):
         if not Task.objects.filter(pk=task.pk, reminded_at__isnull=True).update(reminded_at=now):
             continue
-        if task.owner.email:
-            due = timezone.localtime(task.due_at)
-            send_mail(
-                subject=f"Reminder: {task.title}",
-                message=f"{task.title}\nDue: {due:%Y-%m-%d %H:%M}\n{task.note}",
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[task.owner.email],
-            )
+        due = timezone.localtime(task.due_at)
+        notification_send(
+            user=task.owner,
+            kind="task",
+            text=f"Reminder: {task.title} (due {due:%Y-%m-%d %H:%M})",
+            url=f"/customers/{task.customer_id}/" if task.customer_id else "",
+        )
         sent += 1
     return sent

@@ -522,7 +522,7 @@ def ticket_escalate_due(*, now: dt.datetime | None = None) -> int:
     Run by the worker's sweep; an escalated ticket is not escalated again.
     """
     now = now or timezone.now()
-    due = Ticket.objects.filter(
+    due = Ticket.objects.select_related("assignee").filter(
         status__in=[TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING],
         resolution_due__lt=now,
         escalated_at__isnull=True,
@@ -534,6 +534,13 @@ def ticket_escalate_due(*, now: dt.datetime | None = None) -> int:
                 escalated_at=now, updated_at=now
             ):
                 _change(ticket, field="escalated", old="", new=now.isoformat(), actor=None)
+                if ticket.assignee_id:
+                    notification_send(
+                        user=ticket.assignee,
+                        kind="sla_breach",
+                        text=f"SLA breached: #{ticket.pk} {ticket.subject}",
+                        url=f"/service/tickets/{ticket.pk}/",
+                    )
                 count += 1
     return count
 

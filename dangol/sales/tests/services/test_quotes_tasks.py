@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from dangol.accounts.models import Notification
 from dangol.catalog.tests.factories import ProductFactory
 from dangol.core.errors import PermissionDeniedError, ValidationError
 from dangol.customers.tests.factories import CustomerFactory
@@ -80,8 +81,8 @@ def test_bad_quotes_are_refused_whole(sales, other_sales):
     assert list(Quote.objects.values_list("number", flat=True)) == ["QT-4"]
 
 
-def test_reminders_go_once_and_not_for_done_tasks(sales):
-    sales.email = "sales@dangol.test"
+def test_reminders_go_once_and_not_for_done_tasks(sales, django_capture_on_commit_callbacks):
+    sales.email, sales.notify_by_email = "sales@dangol.test", True
     sales.save()
     now = timezone.now()
     call = task_create(
@@ -100,10 +101,13 @@ def test_reminders_go_once_and_not_for_done_tasks(sales):
         due_at=now + dt.timedelta(days=2),
         remind_at=now + dt.timedelta(days=1),
     )
-    assert task_reminders_send(now=now) == 1
-    assert task_reminders_send(now=now) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert task_reminders_send(now=now) == 1
+        assert task_reminders_send(now=now) == 0
     [message] = mail.outbox
-    assert (message.to, message.subject) == (["sales@dangol.test"], "Reminder: Call back Kim")
+    assert message.to == ["sales@dangol.test"]
+    assert message.subject.startswith("Reminder: Call back Kim (due ")
+    assert Notification.objects.get(user=sales).kind == "task"
     call.refresh_from_db()
     assert call.reminded_at == now
     with pytest.raises(ValidationError, match="before the task is due"):

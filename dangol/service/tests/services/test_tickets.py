@@ -170,10 +170,14 @@ def test_priority_change_recomputes_dues(service):
     assert ticket.first_response_due == dt.datetime(2026, 11, 27, 11, 0, tzinfo=SEOUL)
 
 
-def test_escalation_sweep_marks_overdue_tickets_once(service):
+def test_escalation_sweep_marks_overdue_tickets_once_and_tells_the_assignee(service):
+    from dangol.accounts.models import Notification
+
     ticket = open_ticket(service)
+    ticket_assign(actor=service, ticket=ticket, assignee=service)
     later = ticket.resolution_due + dt.timedelta(minutes=1)
     assert ticket_escalate_due(now=later) == 1
     assert ticket_escalate_due(now=later) == 0
     ticket.refresh_from_db()
     assert ticket.escalated_at == later
+    assert Notification.objects.get(user=service).kind == "sla_breach"
