@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from dangol.config.env import data_dir, env_bool, env_int, env_list, env_str
+from dangol.config.env import data_dir, env_bool, env_int, env_list, env_str, env_str_or_empty
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = data_dir()
@@ -198,6 +198,10 @@ DANGOL_WEBHOOK_TIMEOUT = env_int("DANGOL_WEBHOOK_TIMEOUT", 5)
 # Each is a dotted path to ``fn(*, as_of: date, progress: JobProgress | None) -> int``
 # (customers scored); the predictive models (CLV, churn, recommendations) add theirs here.
 DANGOL_SCORERS_AFTER_REFRESH: list[str] = []
+# Nightly warehouse refresh (then the scorers above), "HH:MM" local time; empty disables.
+# `dangol worker`'s sweep enqueues it once a day (docs/analytics.md, "Refresh schedule").
+DANGOL_WAREHOUSE_REFRESH_AT = env_str_or_empty("DANGOL_WAREHOUSE_REFRESH_AT", "02:30")
+DANGOL_WORKER_SWEEPS.append("dangol.analytics.pipeline.warehouse_refresh_sweep")
 
 LOGGING = {
     "version": 1,
