@@ -18,7 +18,7 @@ NAVIGATION = [
     ("customers", _("Customers"), "customers:list", None),
     ("catalog", _("Products"), "catalog:product_list", None),
     ("sales", _("Orders"), "sales:order_list", None),
-    ("analytics", _("Pivot"), "analytics:pivot", OLAP_ROLES),
+    ("analytics", _("Analytics"), "analytics:home", OLAP_ROLES),
 ]
 
 
