@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dangol.analytics.rfm import NO_SEGMENT, SEGMENTS
 
@@ -89,11 +92,12 @@ def profitability_report(
     days = rfm_window_days(window_days)
     with _warehouse() as con:
         table = profitability(con=con, by=by, as_of=as_of, window_days=days)
-    sums = {}
-    for name in ("revenue", "cogs", "discount", "cost_to_serve", "profit"):
-        total = table.column(name).to_pylist()
-        sums[name] = sum(total) if total else 0
-    losses = sum(1 for p in table.column("profit").to_pylist() if p < 0)
+    sums = {
+        name: pc.sum(table.column(name)).as_py() or Decimal(0)
+        for name in ("revenue", "cogs", "discount", "cost_to_serve", "profit")
+    }
+    profit = table.column("profit")
+    losses = pc.sum(pc.less(profit, pa.scalar(0, profit.type))).as_py() or 0
     rows = table.slice(0, top).to_pylist() if top else table.to_pylist()
     return {
         "window_days": days,
