@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from dangol.accounts.roles import Role, user_role
 from dangol.analytics.errors import AnalyticsErrorCode, ValidationError
@@ -164,12 +165,12 @@ def warehouse_pipeline_run(
     def on_phase(phase: str, done: int, total: int) -> None:
         nonlocal refresh_total
         refresh_total = total
-        report(done, total + after, f"warehouse: {phase}")
+        report(done, total + after, _("Warehouse: %(phase)s") % {"phase": phase})
 
     result = warehouse_refresh(full=full, progress=on_phase)
     total = refresh_total + after
     step = refresh_total
-    report(step, total, "scores: RFM and value tiers")
+    report(step, total, _("Scores: RFM and value tiers"))
     summary: dict[str, Any] = {
         "mode": result.mode,
         "sales_rows": result.rows.get("fact_sales", 0),
@@ -180,8 +181,8 @@ def warehouse_pipeline_run(
     step += 1
     for path, scorer in scorers:
         name = path.rsplit(".", 1)[-1]
-        report(step, total, f"scores: {name}")
+        report(step, total, _("Scores: %(name)s") % {"name": name})
         summary[f"scored_{name}"] = scorer(as_of=as_of, progress=progress)
         step += 1
-    report(total, total, "done")
+    report(total, total, _("Done"))
     return summary

@@ -244,7 +244,7 @@ def test_button_runs_the_whole_pipeline_with_the_immediate_backend(
     assert call["progress"].job_id == job.pk
     # Full refresh: prepare + 6 sources + transform + rollups + publish, then 2 scorers.
     live = _progress_file(job.pk, tmp_path)
-    assert live == {"done": 12, "total": 12, "message": "done"}
+    assert live == {"done": 12, "total": 12, "message": "Done"}
     view = job_get(job_id=job.pk, user=manager)
     assert (view.percent, view.finished) == (100, True)
 
@@ -269,5 +269,5 @@ def test_a_failing_step_marks_the_job_failed(small_demo, settings, tmp_path, man
     assert result.status == "FAILED"
     assert len(SCORER_CALLS) == 1  # the scorer after the failing one did not run
     live = _progress_file(job.pk, tmp_path)
-    assert live["message"] == "scores: failing_scorer"
+    assert live["message"] == "Scores: failing_scorer"
     assert (live["done"], live["total"]) == (12, 14)
