@@ -3,7 +3,8 @@
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/bench_cohorts.py [--customers 1000000] [--lines 10000000] \\
-        [--budgets 200000] [--runs 3] [--path var/bench-cohorts.duckdb] [--json out.json]
+        [--budgets 200000] [--runs 3] [--path var/bench-cohorts.duckdb] [--reuse] \\
+        [--json out.json]
 
 It writes the seeded synthetic warehouse of ``bench_olap.py`` (same contract schema, three
 years of sales, 3 % cancelled), plus ``--budgets`` synthetic (customer, level-1 category)
@@ -88,6 +89,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--path", type=Path, default=Path("var/bench-cohorts.duckdb"))
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--reuse", action="store_true", help="Keep an existing --path file instead of rebuilding."
+    )
     args = parser.parse_args()
 
     import django
@@ -104,7 +108,8 @@ def main() -> None:
     from dangol.analytics.wallet import share_of_wallet, share_of_wallet_summary
 
     args.path.parent.mkdir(parents=True, exist_ok=True)
-    built = build(args.path, args.customers, args.lines)
+    reused = args.reuse and args.path.exists()
+    built = 0.0 if reused else build(args.path, args.customers, args.lines)
     as_of = dt.date.fromisoformat(AS_OF)
     con = duckdb.connect(str(args.path), read_only=True)
     # Budgets for every k-th customer, two level-1 categories each ('c0'..'c9').
@@ -114,7 +119,7 @@ def main() -> None:
            FROM (SELECT (i // 2) * $step + 1 AS c, (hash(i // 2) + i % 2) % 10 AS k
                  FROM range(0, $n) t(i))""",
         {"step": max(1, 2 * args.customers // args.budgets), "n": args.budgets},
-    ).to_arrow_table()
+    ).fetch_arrow_table()
     budgets = budgets.cast(
         pa.schema(
             [
