@@ -12,7 +12,7 @@ budgets, then times:
 
 - ``cohort_matrix`` (DuckDB, on the warehouse file) against pandas on DataFrames already in
   memory (the valid lines' customer, date and revenue; loading them is not timed);
-- ``share_of_wallet_summary`` + ``share_of_wallet`` against pandas (merge the budgets with
+- ``share_of_wallet_report`` (summary and every ranked pair) against pandas (merge the budgets with
   the customer x category revenue of the last 12 months).
 
 Figures are medians of ``--runs``; both answers are checked equal before reporting.
@@ -105,7 +105,7 @@ def main() -> None:
     from bench_olap import build
 
     from dangol.analytics.cohorts import cohort_matrix
-    from dangol.analytics.wallet import share_of_wallet, share_of_wallet_summary
+    from dangol.analytics.wallet import share_of_wallet_report
 
     args.path.parent.mkdir(parents=True, exist_ok=True)
     reused = args.reuse and args.path.exists()
@@ -119,7 +119,7 @@ def main() -> None:
            FROM (SELECT (i // 2) * $step + 1 AS c, (hash(i // 2) + i % 2) % 10 AS k
                  FROM range(0, $n) t(i))""",
         {"step": max(1, 2 * args.customers // args.budgets), "n": args.budgets},
-    ).fetch_arrow_table()
+    ).to_arrow_table()
     budgets = budgets.cast(
         pa.schema(
             [
@@ -134,8 +134,8 @@ def main() -> None:
     duck_cohorts, cells = _median(lambda: cohort_matrix(con=con, as_of=as_of), args.runs)
 
     def duck_wallet():
-        summary = share_of_wallet_summary(con=con, budgets=budgets, as_of=as_of)
-        return summary, share_of_wallet(con=con, budgets=budgets, as_of=as_of)
+        report = share_of_wallet_report(con=con, budgets=budgets, as_of=as_of, top=None)
+        return report, pa.Table.from_pylist(report["rows"])
 
     duck_wallet_s, (summary, pairs) = _median(duck_wallet, args.runs)
 

@@ -119,14 +119,12 @@ def cohort_report(*, as_of: dt.date, since: dt.date | None) -> list[dict]:
 
 def wallet_report(*, as_of: dt.date, top: int | None = 100) -> dict[str, Any]:
     """Return the share-of-wallet summary and the ``top`` pairs with the biggest gap."""
-    from dangol.analytics.wallet import share_of_wallet, share_of_wallet_summary
+    from dangol.analytics.wallet import share_of_wallet_report
     from dangol.customers.selectors import category_budget_table
 
     budgets = category_budget_table()
     with _warehouse() as con:
-        summary = share_of_wallet_summary(con=con, budgets=budgets, as_of=as_of)
-        rows = share_of_wallet(con=con, budgets=budgets, as_of=as_of, top=top).to_pylist()
-    return {**summary, "rows": rows}
+        return share_of_wallet_report(con=con, budgets=budgets, as_of=as_of, top=top)
 
 
 def warehouse_status() -> dict[str, Any]:

@@ -58,11 +58,25 @@ _PAIRS_SQL = """
 """
 
 
-def _budgets_register(con: duckdb.DuckDBPyConnection, budgets: pa.Table) -> None:
+def _pairs_build(con: duckdb.DuckDBPyConnection, budgets: pa.Table, as_of: dt.date) -> None:
+    """Compute every (customer, category budget) pair once into the temp table _wallet_pairs."""
     missing = set(BUDGET_COLUMNS) - set(budgets.column_names)
     if missing:
         raise ValueError(f"budgets lack columns {sorted(missing)}")
     con.register("_wallet_budgets", budgets.select(list(BUDGET_COLUMNS)))
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _wallet_pairs AS {_PAIRS_SQL}", {"as_of": as_of})
+    finally:
+        con.unregister("_wallet_budgets")
+
+
+def _ranked(con: duckdb.DuckDBPyConnection, top: int | None) -> pa.Table:
+    limit = f"LIMIT {int(top)}" if top else ""
+    sql = f"""
+        SELECT *, row_number() OVER (ORDER BY gap DESC, customer_id, category_path) AS rank
+        FROM _wallet_pairs ORDER BY rank {limit}
+    """
+    return fetch_arrow(con, sql, {})
 
 
 def share_of_wallet(
@@ -78,13 +92,8 @@ def share_of_wallet(
     months), share (revenue / budget; empty when the budget is 0), gap (budget - revenue:
     the growth potential, negative when we sell more than the stated budget), rank.
     """
-    _budgets_register(con, budgets)
-    limit = f"LIMIT {int(top)}" if top else ""
-    sql = f"""
-        SELECT *, row_number() OVER (ORDER BY gap DESC, customer_id, category_path) AS rank
-        FROM ({_PAIRS_SQL}) ORDER BY rank {limit}
-    """
-    return fetch_arrow(con, sql, {"as_of": as_of})
+    _pairs_build(con, budgets, as_of)
+    return _ranked(con, top)
 
 
 def _band_case() -> str:
@@ -109,9 +118,19 @@ def share_of_wallet_summary(
     zero budget are left out). ``categories``: per budget category the customers, budget,
     revenue, share and gap, biggest gap first.
     """
-    _budgets_register(con, budgets)
-    params = {"as_of": as_of}
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _wallet_pairs AS {_PAIRS_SQL}", params)
+    _pairs_build(con, budgets, as_of)
+    return _summary(con)
+
+
+def share_of_wallet_report(
+    *, con: duckdb.DuckDBPyConnection, budgets: pa.Table, as_of: dt.date, top: int | None
+) -> dict:
+    """Return the summary and, as ``rows``, the ``top`` biggest gaps; pairs computed once."""
+    _pairs_build(con, budgets, as_of)
+    return {**_summary(con), "rows": _ranked(con, top).to_pylist()}
+
+
+def _summary(con: duckdb.DuckDBPyConnection) -> dict:
     n, customers, budget, revenue = con.execute(
         "SELECT count(*), count(DISTINCT customer_id), coalesce(sum(budget), 0), "
         "coalesce(sum(revenue), 0) FROM _wallet_pairs"

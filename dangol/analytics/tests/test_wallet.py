@@ -14,7 +14,11 @@ import pytest
 from django.core.management import call_command
 
 from dangol.analytics.tests.warehouse_fixture import build_test_warehouse
-from dangol.analytics.wallet import share_of_wallet, share_of_wallet_summary
+from dangol.analytics.wallet import (
+    share_of_wallet,
+    share_of_wallet_report,
+    share_of_wallet_summary,
+)
 from dangol.catalog.tests.factories import CategoryFactory
 from dangol.customers.models import CategoryBudget
 from dangol.customers.selectors import category_budget_table
@@ -171,6 +175,16 @@ def test_summary_totals_distribution_and_categories(wh):
             "gap": Decimal("-800.00"),
         },
     ]
+
+
+def test_report_is_the_summary_and_the_ranked_pairs_in_one_pass(wh):
+    report = share_of_wallet_report(con=wh, budgets=BUDGETS, as_of=AS_OF, top=3)
+
+    summary = share_of_wallet_summary(con=wh, budgets=BUDGETS, as_of=AS_OF)
+    assert {k: v for k, v in report.items() if k != "rows"} == summary
+    assert (
+        report["rows"] == share_of_wallet(con=wh, budgets=BUDGETS, as_of=AS_OF, top=3).to_pylist()
+    )
 
 
 def test_no_budgets_gives_empty_results(wh):
