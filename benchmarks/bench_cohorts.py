@@ -37,12 +37,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangol.config.settings")
 AS_OF = "2025-12-31"
 
 
+CPU = {}
+
+
 def _median(fn, runs: int) -> tuple[float, object]:
-    times, result = [], None
+    """Return the median wall time of ``runs`` calls and the last result.
+
+    The median CPU time of the process (all threads) is kept in ``CPU[fn.__name__]``: on a
+    shared machine it moves less than wall time with the other processes' load.
+    """
+    times, cpu, result = [], [], None
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         result = fn()
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
+    CPU[fn.__name__] = statistics.median(cpu)
     return statistics.median(times), result
 
 
@@ -131,11 +141,14 @@ def main() -> None:
         )
     )
 
-    duck_cohorts, cells = _median(lambda: cohort_matrix(con=con, as_of=as_of), args.runs)
+    def duck_cohorts_fn():
+        return cohort_matrix(con=con, as_of=as_of)
+
+    duck_cohorts, cells = _median(duck_cohorts_fn, args.runs)
 
     def duck_wallet():
         report = share_of_wallet_report(con=con, budgets=budgets, as_of=as_of, top=None)
-        return report, pa.Table.from_pylist(report["rows"])
+        return report, report["rows"]
 
     duck_wallet_s, (summary, pairs) = _median(duck_wallet, args.runs)
 
@@ -148,10 +161,15 @@ def main() -> None:
     budget_frame = budgets.to_pandas()
     budget_frame["annual_budget"] = budget_frame["annual_budget"].astype(float)
     con.close()
-    pandas_cohorts_s, expected = _median(lambda: pandas_cohorts(sales), args.runs)
-    pandas_wallet_s, expected_pairs = _median(
-        lambda: pandas_wallet(sales, products, budget_frame, pd.Timestamp(as_of)), args.runs
-    )
+
+    def pandas_cohorts_fn():
+        return pandas_cohorts(sales)
+
+    def pandas_wallet_fn():
+        return pandas_wallet(sales, products, budget_frame, pd.Timestamp(as_of))
+
+    pandas_cohorts_s, expected = _median(pandas_cohorts_fn, args.runs)
+    pandas_wallet_s, expected_pairs = _median(pandas_wallet_fn, args.runs)
 
     got = {
         (r["cohort"], r["month"]): (r["customers"], round(float(r["revenue"]), 2))
@@ -178,6 +196,8 @@ def main() -> None:
         "wallet_duckdb_s": round(duck_wallet_s, 3),
         "wallet_pandas_s": round(pandas_wallet_s, 3),
         "wallet_ratio": round(pandas_wallet_s / duck_wallet_s, 1),
+        "cpu_s": {name: round(value, 3) for name, value in CPU.items()},
+        "load_average": os.getloadavg()[0],
     }
     print(json.dumps(result, indent=1))
     if args.json:

@@ -124,7 +124,8 @@ def wallet_report(*, as_of: dt.date, top: int | None = 100) -> dict[str, Any]:
 
     budgets = category_budget_table()
     with _warehouse() as con:
-        return share_of_wallet_report(con=con, budgets=budgets, as_of=as_of, top=top)
+        report = share_of_wallet_report(con=con, budgets=budgets, as_of=as_of, top=top)
+    return {**report, "rows": report["rows"].to_pylist()}
 
 
 def warehouse_status() -> dict[str, Any]:

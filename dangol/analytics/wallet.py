@@ -125,9 +125,12 @@ def share_of_wallet_summary(
 def share_of_wallet_report(
     *, con: duckdb.DuckDBPyConnection, budgets: pa.Table, as_of: dt.date, top: int | None
 ) -> dict:
-    """Return the summary and, as ``rows``, the ``top`` biggest gaps; pairs computed once."""
+    """Return the summary and, as ``rows`` (an Arrow table), the ``top`` biggest gaps.
+
+    The pairs are computed once for both.
+    """
     _pairs_build(con, budgets, as_of)
-    return {**_summary(con), "rows": _ranked(con, top).to_pylist()}
+    return {**_summary(con), "rows": _ranked(con, top)}
 
 
 def _summary(con: duckdb.DuckDBPyConnection) -> dict:
