@@ -41,3 +41,13 @@ def _english_by_default(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_nightly_warehouse_refresh(settings):
+    """Keep the worker's nightly-refresh sweep quiet unless a test turns it on.
+
+    Tests that run ``dangol worker`` would otherwise enqueue a real warehouse refresh
+    whenever the clock is past DANGOL_WAREHOUSE_REFRESH_AT.
+    """
+    settings.DANGOL_WAREHOUSE_REFRESH_AT = ""

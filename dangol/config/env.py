@@ -18,6 +18,11 @@ def env_str(name: str, default: str = "") -> str:
     return value if value != "" else default
 
 
+def env_str_or_empty(name: str, default: str) -> str:
+    """Return the variable ``name``, ``default`` only when unset: set but empty stays ``""``."""
+    return os.environ.get(name, default)
+
+
 def env_bool(name: str, *, default: bool = False) -> bool:
     """Return the variable ``name`` read as a boolean (1/true/yes/on)."""
     value = os.environ.get(name)

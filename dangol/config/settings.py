@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from dangol.config.env import data_dir, env_bool, env_int, env_list, env_str
+from dangol.config.env import data_dir, env_bool, env_int, env_list, env_str, env_str_or_empty
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = data_dir()
@@ -223,6 +223,10 @@ DANGOL_SERVICE_FROM_EMAIL = env_str("DANGOL_SERVICE_FROM_EMAIL", "support@dangol
 DANGOL_SITE_URL = env_str("DANGOL_SITE_URL", "http://127.0.0.1:8000")
 # The support mailbox the worker fetches: imap[s]://user:password@host:port/FOLDER (empty: off).
 DANGOL_SERVICE_IMAP_URL = env_str("DANGOL_SERVICE_IMAP_URL", "")
+# Nightly warehouse refresh (then the scorers above), "HH:MM" local time; empty disables.
+# `dangol worker`'s sweep enqueues it once a day (docs/analytics.md, "Refresh schedule").
+DANGOL_WAREHOUSE_REFRESH_AT = env_str_or_empty("DANGOL_WAREHOUSE_REFRESH_AT", "02:30")
+DANGOL_WORKER_SWEEPS.append("dangol.analytics.pipeline.warehouse_refresh_sweep")
 
 LOGGING = {
     "version": 1,

@@ -21,7 +21,7 @@ NAVIGATION = [
     ("sales", _("Orders"), "sales:order_list", None),
     ("pipeline", _("Pipeline"), "pipeline:board", SELLING_ROLES),
     ("service", _("Service"), "service:ticket_list", None),
-    ("analytics", _("Pivot"), "analytics:pivot", OLAP_ROLES),
+    ("analytics", _("Analytics"), "analytics:home", OLAP_ROLES),
 ]
 
 

@@ -383,3 +383,30 @@ def customer_duplicates_find(*, email: str = "", phone: str = "", limit: int = 5
 def customer_list_by_ids(*, user, ids) -> list[Customer]:
     """Return the customers with ``ids`` that ``user`` may see."""
     return list(permissions.restrict_visible(Customer.objects.filter(pk__in=list(ids)), user))
+
+
+def category_budget_table():
+    """Return every known category budget as a pyarrow Table, read in one query.
+
+    Columns: ``customer_id``, ``category_id``, ``category_path`` ("A > B"),
+    ``annual_budget`` (decimal). For the share-of-wallet analysis, which joins it with the
+    warehouse in DuckDB; ``values_list`` reads plain tuples, no model objects.
+    """
+    import pyarrow as pa
+
+    from dangol.customers.models import CategoryBudget
+
+    rows = list(
+        CategoryBudget.objects.order_by("customer_id", "category_id").values_list(
+            "customer_id", "category_id", "category__path", "annual_budget"
+        )
+    )
+    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+    return pa.table(
+        {
+            "customer_id": pa.array(columns[0], type=pa.int64()),
+            "category_id": pa.array(columns[1], type=pa.int64()),
+            "category_path": pa.array(columns[2], type=pa.string()),
+            "annual_budget": pa.array(columns[3], type=pa.decimal128(14, 2)),
+        }
+    )

@@ -1,4 +1,4 @@
-"""``dangol analyze rfm|tiers|pareto|profitability|rfm-migration`` over the warehouse."""
+"""``dangol analyze rfm|tiers|pareto|profitability|rfm-migration|cohorts|wallet``."""
 
 from __future__ import annotations
 
@@ -126,6 +126,27 @@ class Command(BaseCommand):
             help="Second as-of date.",
         )
 
+        cohorts = sub.add_parser(
+            "cohorts", help="Monthly acquisition cohorts x months since: customers and revenue."
+        )
+        _add_common(cohorts, window=False)
+        cohorts.add_argument(
+            "--since",
+            type=_iso_date,
+            metavar="YYYY-MM-DD",
+            help="Leave out cohorts acquired before this day's month.",
+        )
+        wallet = sub.add_parser(
+            "wallet", help="Share of wallet per known category budget (or --summary)."
+        )
+        _add_common(wallet, window=False)
+        wallet.add_argument("--top", type=_positive, metavar="N", help="Keep the N biggest gaps.")
+        wallet.add_argument(
+            "--summary",
+            action="store_true",
+            help="Print the figures per category instead (JSON adds totals and distribution).",
+        )
+
     def handle(self, *args: object, **options) -> None:
         import duckdb
 
@@ -215,3 +236,22 @@ class Command(BaseCommand):
         )
         meta = {"from": o["date_from"], "to": o["date_to"], "window_days": days}
         return rows, meta
+
+    def _cohorts(self, con, o):
+        from dangol.analytics.cohorts import cohort_matrix
+
+        rows = cohort_matrix(con=con, as_of=o["as_of"], since=o["since"]).to_pylist()
+        return rows, {"as_of": o["as_of"], "since": o["since"]}
+
+    def _wallet(self, con, o):
+        from dangol.analytics.wallet import share_of_wallet, share_of_wallet_summary
+        from dangol.customers.selectors import category_budget_table
+
+        budgets = category_budget_table()
+        if o["summary"]:
+            summary = share_of_wallet_summary(con=con, budgets=budgets, as_of=o["as_of"])
+            totals = {k: _plain(v) for k, v in summary["totals"].items()}
+            meta = {"as_of": o["as_of"], "totals": totals, "distribution": summary["distribution"]}
+            return summary["categories"], meta
+        table = share_of_wallet(con=con, budgets=budgets, as_of=o["as_of"], top=o["top"])
+        return table.to_pylist(), {"as_of": o["as_of"]}

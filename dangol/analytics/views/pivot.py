@@ -1,4 +1,4 @@
-"""Analytics pages: the OLAP pivot (table, chart, CSV export).
+"""The OLAP pivot page: table, chart, CSV export.
 
 The view validates the query string with a form, calls the one OLAP selector and
 renders; the chart is drawn in the browser from the result embedded as JSON.
