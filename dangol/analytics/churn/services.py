@@ -128,6 +128,10 @@ def churn_train(
         seconds["features"] = time.perf_counter() - started
     finally:
         con.close()
+    # A feature with no value at a cutoff (the CLV fit degenerate on odd data) cannot be
+    # binned by the model: leave it out of this version and say so on the card.
+    dropped = [n for n in names if train[n].isna().all() or test[n].isna().all()]
+    names = [n for n in names if n not in dropped]
 
     # One OpenMP thread: on a shared 2-core machine the gradient boosting's threads spend
     # more time waiting for each other than working (16 s -> 2 s to train 12,000 rows).
@@ -164,6 +168,7 @@ def churn_train(
         "test_cutoff": test_cutoff.isoformat(),
         "scored_as_of": data_end.isoformat(),
         "features": names,
+        "features_dropped": dropped,
         "interaction_channels": channels,
         "service_features": "interactions (no service tickets yet)",
         "model": {
