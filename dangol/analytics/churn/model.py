@@ -18,7 +18,7 @@ RANDOM_STATE = 0
 # Permutation importance re-scores the test set once per feature and repeat: a sample
 # keeps it to seconds at a million customers.
 IMPORTANCE_MAX_ROWS = 5000
-IMPORTANCE_REPEATS = 5
+IMPORTANCE_REPEATS = 3
 CALIBRATION_BINS = 10
 
 

@@ -18,7 +18,9 @@
 - ``line`` and ``bar`` draw ``x`` as categories in the given order; ``scatter`` draws
   numeric ``x`` on a linear axis, with points joined when ``"lines": true`` (a
   calibration curve with its diagonal, a gain curve).
-- Charts are drawn in the order of the mapping; the model page needs nothing else.
+- ``model_run_create`` adds ``"order": i`` (the position in the mapping) to each chart:
+  PostgreSQL's jsonb does not keep key order, and the page draws charts by ``order``.
+  Nothing else is needed for a new model kind to get its charts drawn.
 """
 
 from __future__ import annotations
@@ -74,6 +76,20 @@ def _number(value) -> float | int | None:
     if not math.isfinite(number):
         return None
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def charts_ordered(charts: dict) -> dict:
+    """Return ``charts`` with ``order`` set to each chart's position (kept when present)."""
+    return {
+        name: {**spec, "order": spec.get("order", i)}
+        for i, (name, spec) in enumerate(charts.items())
+    }
+
+
+def charts_sorted(charts: dict) -> dict:
+    """Return ``charts`` as a mapping in drawing order (by ``order``, then name)."""
+    items = sorted(charts.items(), key=lambda item: (item[1].get("order", 0), item[0]))
+    return dict(items)
 
 
 def charts_validate(charts: dict) -> None:

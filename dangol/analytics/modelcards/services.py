@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from dangol.analytics.errors import AnalyticsErrorCode, ValidationError
-from dangol.analytics.modelcards.charts import charts_validate
+from dangol.analytics.modelcards.charts import charts_ordered, charts_validate
 from dangol.analytics.models import ModelKind, ModelRun
 
 # Two trainings of one kind finishing together both read the same highest version; the
@@ -51,6 +51,7 @@ def model_run_create(
         )
     charts = charts or {}
     charts_validate(charts)
+    charts = charts_ordered(charts)
     for attempt in range(_VERSION_ATTEMPTS):
         try:
             with transaction.atomic():

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangol.analytics.errors import ValidationError
 from dangol.analytics.modelcards.actions import model_actions_for
+from dangol.analytics.modelcards.charts import charts_sorted
 from dangol.analytics.modelcards.permissions import model_may_run, model_may_view
 from dangol.analytics.modelcards.selectors import model_run_get, model_run_list
 from dangol.analytics.modelcards.services import model_job_start
@@ -69,7 +70,7 @@ def charts_translated(charts: dict) -> dict:
     Trainings store English text (marked with ``gettext_noop``), translated when shown.
     """
     out = {}
-    for name, spec in charts.items():
+    for name, spec in charts_sorted(charts).items():
         spec = dict(spec)
         for key in ("title", "x_label", "y_label"):
             if spec.get(key):
@@ -120,7 +121,7 @@ def model_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "params": flatten(run.params),
         "metrics": flatten(run.metrics),
         "charts": charts_translated(run.charts),
-        "chart_names": list(run.charts),
+        "chart_names": list(charts_sorted(run.charts)),
     }
     return render(request, "analytics/models/detail.html", context)
 

@@ -16,7 +16,7 @@ from dangol.analytics.clv.gamma_gamma import GammaGamma
 from dangol.analytics.clv.services import clv_refresh, weekly_discount_rate
 from dangol.analytics.clv.value import clv_scores
 from dangol.analytics.clv.warehouse import clv_summary_warehouse
-from dangol.analytics.modelcards.charts import charts_validate
+from dangol.analytics.modelcards.charts import charts_sorted, charts_validate
 from dangol.analytics.models import ModelRun
 from dangol.analytics.tests.clv.generated import PRODUCTS, generated_sales
 from dangol.analytics.tests.warehouse_fixture import publish_test_warehouse
@@ -90,7 +90,7 @@ def test_each_refresh_is_the_next_version_with_validation_charts(world):
     assert (first.version, second.version) == (1, 2)
     assert list(ModelRun.objects.filter(kind="clv").values_list("version", flat=True)) == [1, 2]
     charts_validate(second.charts)
-    assert list(second.charts) == [
+    assert list(charts_sorted(second.charts)) == [
         "tracking_cumulative",
         "tracking_weekly",
         "conditional_expectation",

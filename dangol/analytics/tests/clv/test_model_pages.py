@@ -62,6 +62,7 @@ def test_allowed_roles_see_the_list_and_the_card(request, client, role_user, res
     charts = card.context["charts"]
     assert list(charts) == ["gain", "lift"]
     assert charts["lift"]["series"] == {"lift": [1.8, 1.3]}
+    assert (charts["gain"]["order"], charts["lift"]["order"]) == (0, 1)
     assert 'id="model-charts-data"' in html
     assert 'data-chart="gain"' in html and 'data-chart="lift"' in html
 
@@ -134,7 +135,9 @@ def test_clv_job_runs_end_to_end_from_the_page(
         .split('id="model-charts-data" type="application/json">')[1]
         .split("</script>")[0]
     )
+    # Drawing order survives PostgreSQL's jsonb (which sorts keys): the view sorts by order.
     assert list(data) == ["tracking_cumulative", "tracking_weekly", "conditional_expectation"]
+    assert [spec["order"] for spec in data.values()] == [0, 1, 2]
 
 
 def test_scorers_are_registered_after_refresh(settings):
