@@ -107,3 +107,27 @@ def test_top_k_precision_and_recall_by_hand():
     # Top 3: rows 0, 1, 2 -> two churners of three; three churners in all.
     assert top_k_scores(y, score, 3) == (2 / 3, 2 / 3)
     assert top_k_scores(y, score, 1) == (1.0, 1 / 3)
+
+
+def test_scorer_after_refresh_trains_once_then_scores(world):
+    from dangol.analytics.churn.services import churn_scorer
+    from dangol.analytics.models import ModelRun
+
+    assert churn_scorer(as_of=world["data_end"], progress=None) == IN_DATABASE
+    assert churn_scorer(as_of=world["data_end"], progress=None) == IN_DATABASE
+    # The first call trained (version 1); the second only scored with it.
+    assert list(ModelRun.objects.filter(kind="churn").values_list("version", flat=True)) == [1]
+
+
+def test_a_failing_job_records_why(settings, tmp_path, analyst, django_capture_on_commit_callbacks):
+    from dangol.analytics.modelcards.services import model_job_start
+    from dangol.core.models import Job
+
+    settings.DATA_DIR = tmp_path
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # The task backend records the task's failure too; the job keeps the message.
+    with django_capture_on_commit_callbacks(execute=True):
+        model_job_start(kind="churn", action="score", user=analyst)
+    job = Job.objects.get()
+    assert (job.kind, job.status) == ("model.churn.score", "failed")
+    assert "no churn model yet" in job.error
