@@ -13,6 +13,7 @@ Time-based split (N = ``churn_days``, E = the warehouse's last order date):
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,15 @@ from threadpoolctl import threadpool_limits
 from dangol.analytics.churn.errors import ChurnError
 from dangol.analytics.churn.features import churn_frame, feature_names, interaction_channels
 from dangol.analytics.churn.model import churn_assess, churn_fit
+from dangol.analytics.clv.errors import ClvInputError
 from dangol.analytics.clv.warehouse import warehouse_sales_range
 from dangol.analytics.modelcards.config import predictive_setting
 from dangol.analytics.modelcards.selectors import model_run_latest
 from dangol.analytics.modelcards.services import model_run_create, model_run_scored_set
 from dangol.analytics.models import ModelKind, ModelRun
 from dangol.customers.score_services import customer_scores_bulk_write
+
+logger = logging.getLogger(__name__)
 
 ALGORITHM = "HistGradientBoostingClassifier (scikit-learn)"
 CHURN_WRITE_FIELDS = ["churn_probability"]
@@ -238,12 +242,18 @@ def churn_score(
 def churn_scorer(*, as_of: dt.date, progress: Any = None) -> int:
     """Rescore churn after a warehouse refresh (``DANGOL_SCORERS_AFTER_REFRESH``).
 
-    Uses the latest trained model; trains one first when there is none.
+    Uses the latest trained model; trains one first when there is none. Data too short
+    for the churn window (or with one class) is logged and skipped with 0: the refresh
+    pipeline's other scorers must still run.
     """
     run = model_run_latest(kind=ModelKind.CHURN)
-    if run is None or not run.artifact or not (_models_dir() / run.artifact).exists():
-        return churn_train(progress=progress).customers_scored
-    return churn_score(as_of=as_of, progress=progress)
+    try:
+        if run is None or not run.artifact or not (_models_dir() / run.artifact).exists():
+            return churn_train(progress=progress).customers_scored
+        return churn_score(as_of=as_of, progress=progress)
+    except (ChurnError, ClvInputError) as exc:
+        logger.warning("Churn risk not rescored after the refresh: %s", exc)
+        return 0
 
 
 __all__ = ["churn_cutoffs", "churn_score", "churn_scorer", "churn_train"]

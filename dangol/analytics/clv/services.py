@@ -5,6 +5,7 @@ write ``clv`` and ``p_alive`` back to every customer and record the model card.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from dangol.analytics.clv.bgnbd import BetaGeo
-from dangol.analytics.clv.errors import ClvErrorCode, ClvInputError
+from dangol.analytics.clv.errors import ClvErrorCode, ClvFitError, ClvInputError
 from dangol.analytics.clv.gamma_gamma import GammaGamma
 from dangol.analytics.clv.value import clv_scores
 from dangol.analytics.clv.warehouse import (
@@ -25,6 +26,8 @@ from dangol.analytics.modelcards.config import predictive_setting
 from dangol.analytics.modelcards.services import model_run_create
 from dangol.analytics.models import ModelKind, ModelRun
 from dangol.customers.score_services import customer_scores_bulk_write
+
+logger = logging.getLogger(__name__)
 
 ALGORITHM = "BG/NBD + Gamma-Gamma (MLE)"
 CLV_WRITE_FIELDS = ["clv", "p_alive"]
@@ -201,9 +204,15 @@ def clv_refresh(
 def clv_scorer(*, as_of: dt.date, progress: Any = None) -> int:
     """Refit and rescore CLV after a warehouse refresh (``DANGOL_SCORERS_AFTER_REFRESH``).
 
-    Purchases after ``as_of`` are ignored; return how many customers were scored.
+    Purchases after ``as_of`` are ignored; return how many customers were scored. Data the
+    models cannot be fitted on (too few buyers, no repeat buyer) is logged and skipped
+    with 0: the refresh pipeline's other scorers must still run.
     """
-    return clv_refresh(calibration_end=as_of, progress=progress).customers_scored
+    try:
+        return clv_refresh(calibration_end=as_of, progress=progress).customers_scored
+    except (ClvInputError, ClvFitError) as exc:
+        logger.warning("CLV not rescored after the refresh: %s", exc)
+        return 0
 
 
 __all__ = ["DAYS_PER_WEEK", "ClvRefreshResult", "clv_refresh", "clv_scorer"]

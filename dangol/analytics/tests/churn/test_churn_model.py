@@ -131,3 +131,14 @@ def test_a_failing_job_records_why(settings, tmp_path, analyst, django_capture_o
     job = Job.objects.get()
     assert (job.kind, job.status) == ("model.churn.score", "failed")
     assert "no churn model yet" in job.error
+
+
+def test_scorers_skip_data_they_cannot_model(settings, tmp_path):
+    from dangol.analytics.churn.services import churn_scorer
+    from dangol.analytics.clv.services import clv_scorer
+
+    settings.DATA_DIR = tmp_path
+    sales = planted_world([1, 2, 3])[0][:2]  # two purchases: no history to speak of
+    publish_test_warehouse(tmp_path, products=PRODUCTS, sales=sales)
+    assert clv_scorer(as_of=dt.date(2030, 1, 1), progress=None) == 0
+    assert churn_scorer(as_of=dt.date(2030, 1, 1), progress=None) == 0
