@@ -19,7 +19,10 @@ class ModelRun(BaseModel):
 
     ``version`` counts up per kind. ``metrics`` holds what validation measured (AUC, lift,
     hit rate, holdout tracking); ``params`` the fitted parameters and settings; ``charts``
-    the small series the model page draws (gain curve, calibration, tracking).
+    the small series the model page draws (gain curve, calibration, tracking), in the
+    format of ``analytics/modelcards/charts.py`` (``{name: {"type": "line"|"bar"|"scatter",
+    "title", "x", "series": {label: values}}}``; docs/analytics.md "Model cards"). Record
+    runs through ``modelcards.services.model_run_create``, which numbers the version.
     ``artifact`` is a file under ``DANGOL_DATA_DIR/models/`` when the model is kept for
     scoring later.
     """

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from dangol.analytics import views
+from dangol.analytics.churn import views as churn_views
+from dangol.analytics.modelcards import views as model_views
 
 app_name = "analytics"
 urlpatterns = [
@@ -17,4 +19,13 @@ urlpatterns = [
     path("wallet/export.csv", views.wallet_export_view, name="wallet_export"),
     path("warehouse/", views.warehouse_view, name="warehouse"),
     path("warehouse/refresh", views.warehouse_refresh_view, name="warehouse_refresh"),
+    path("models/", model_views.model_list_view, name="model_list"),
+    path("models/<int:pk>/", model_views.model_detail_view, name="model_detail"),
+    path(
+        "models/<slug:kind>/<slug:action>/",
+        model_views.model_job_start_view,
+        name="model_job_start",
+    ),
+    path("churn/at-risk/", churn_views.at_risk_view, name="churn_at_risk"),
+    path("churn/at-risk.csv", churn_views.at_risk_export_view, name="churn_at_risk_export"),
 ]

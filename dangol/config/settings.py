@@ -228,6 +228,21 @@ DANGOL_SERVICE_IMAP_URL = env_str("DANGOL_SERVICE_IMAP_URL", "")
 DANGOL_WAREHOUSE_REFRESH_AT = env_str_or_empty("DANGOL_WAREHOUSE_REFRESH_AT", "02:30")
 DANGOL_WORKER_SWEEPS.append("dangol.analytics.pipeline.warehouse_refresh_sweep")
 
+# Predictive models (issue 5, docs/analytics.md): CLV horizon and yearly discount rate, the
+# CLV validation holdout, and churn = no purchase in DANGOL_CHURN_DAYS after a cutoff.
+DANGOL_PREDICTIVE = {
+    "clv_horizon_weeks": env_int("DANGOL_CLV_HORIZON_WEEKS", 52),
+    "clv_discount_rate": float(env_str("DANGOL_CLV_DISCOUNT_RATE", "0.10")),
+    "clv_holdout_weeks": env_int("DANGOL_CLV_HOLDOUT_WEEKS", 26),
+    "churn_days": env_int("DANGOL_CHURN_DAYS", 180),
+    "churn_top_share": float(env_str("DANGOL_CHURN_TOP_SHARE", "0.10")),
+    "threads": env_int("DANGOL_MODEL_THREADS", 1),
+}
+DANGOL_SCORERS_AFTER_REFRESH += [
+    "dangol.analytics.clv.services.clv_scorer",
+    "dangol.analytics.churn.services.churn_scorer",
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

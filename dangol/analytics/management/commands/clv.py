@@ -1,4 +1,5 @@
-"""``dangol clv fit|score``: customer lifetime value from a transactions CSV."""
+"""``dangol clv fit|score``: customer lifetime value from a transactions CSV;
+``dangol clv refresh``: fit on the warehouse and write CLV and P(alive) to every customer."""
 
 from __future__ import annotations
 
@@ -75,7 +76,46 @@ class Command(BaseCommand):
         score.add_argument("--out", required=True, metavar="FILE.csv",
                            help="Where to write the scores ('-' for standard output).")  # fmt: skip
 
+        refresh = subcommands.add_parser(
+            "refresh",
+            help="Fit on the warehouse, validate on a holdout, write clv and p_alive to "
+            "every customer and record a model version.",
+        )
+        refresh.add_argument(
+            "--calibration-end",
+            type=_iso_date,
+            metavar="YYYY-MM-DD",
+            help="Ignore purchases after this day (default: the data's end).",
+        )
+        refresh.add_argument(
+            "--horizon-weeks",
+            type=float,
+            metavar="H",
+            help="CLV horizon in weeks (default DANGOL_CLV_HORIZON_WEEKS).",
+        )
+        refresh.add_argument(
+            "--discount-rate",
+            type=float,
+            metavar="R",
+            help="Yearly discount rate (default DANGOL_CLV_DISCOUNT_RATE).",
+        )
+        refresh.add_argument(
+            "--holdout-weeks",
+            type=int,
+            metavar="W",
+            help="Validation holdout (default DANGOL_CLV_HOLDOUT_WEEKS).",
+        )
+        refresh.add_argument(
+            "--warehouse",
+            metavar="FILE.duckdb",
+            help="Read this DuckDB file instead of the current warehouse.",
+        )
+        refresh.add_argument("--json", action="store_true", help="Print the model card as JSON.")
+
     def handle(self, *args: object, **options: object) -> None:
+        if options["subcommand"] == "refresh":
+            self._refresh(options)
+            return
         inputs = {
             "source": options["transactions"],
             "customer_col": options["customer_col"],
@@ -97,6 +137,43 @@ class Command(BaseCommand):
                 )
         except (ClvInputError, ClvFitError) as exc:
             raise CommandError(exc.message) from exc
+
+    def _refresh(self, options: dict[str, object]) -> None:
+        from dangol.analytics.clv.services import clv_refresh
+        from dangol.analytics.warehouse.errors import WarehouseMissing
+
+        try:
+            result = clv_refresh(
+                calibration_end=options["calibration_end"],
+                horizon_weeks=options["horizon_weeks"],
+                discount_rate=options["discount_rate"],
+                holdout_weeks=options["holdout_weeks"],
+                warehouse=options["warehouse"],
+            )
+        except (ClvInputError, ClvFitError) as exc:
+            raise CommandError(exc.message) from exc
+        except WarehouseMissing as exc:
+            raise CommandError(str(exc)) from exc
+        run = result.run
+        if options["json"]:
+            card = {"kind": run.kind, "version": run.version, "params": run.params}
+            card |= {"metrics": run.metrics, "customers_scored": result.customers_scored}
+            self.stdout.write(json.dumps(card))
+            return
+        bg = run.params["bgnbd"]
+        validation = run.metrics.get("validation") or {}
+        self.stdout.write(
+            f"CLV v{run.version}: {result.customers_scored} customers scored as of "
+            f"{run.params['calibration_end']}; BG/NBD r={bg['r']:.4f} alpha={bg['alpha']:.4f} "
+            f"a={bg['a']:.4f} b={bg['b']:.4f}; fit {result.seconds['fit']:.3f} s"
+        )
+        if validation:
+            self.stdout.write(
+                f"Holdout {validation['holdout_weeks']} weeks: actual "
+                f"{validation['holdout_actual_purchases']:.0f} repeat purchases, predicted "
+                f"{validation['holdout_predicted_purchases']:.0f} "
+                f"({validation['holdout_total_error_pct']}%)"
+            )
 
     def _fit(self, inputs: dict[str, object], *, as_json: bool) -> None:
         fit = clv_fit_from_transactions(**inputs)
