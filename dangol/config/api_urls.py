@@ -57,6 +57,7 @@ urlpatterns = [
         pipeline_api.OpportunityItemApi.as_view(),
         name="opportunity_detail",
     ),
+    path("inbound-email/", service_api.InboundEmailApi.as_view(), name="inbound_email"),
     path("tickets/", service_api.TicketCollectionApi.as_view(), name="ticket_list"),
     path("tickets/<int:pk>/", service_api.TicketItemApi.as_view(), name="ticket_detail"),
     path(

@@ -11,5 +11,6 @@ urlpatterns = [
     path("leads/new/", views.lead_new, name="lead_new"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("forecast/", views.forecast, name="forecast"),
+    path("tasks/", views.task_list, name="tasks"),
     path("contact/", views.lead_form_public, name="lead_form_public"),
 ]

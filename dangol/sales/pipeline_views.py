@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -219,3 +220,52 @@ def lead_form_public(request: HttpRequest) -> HttpResponse:
                 return render(request, "sales/pipeline/lead_form_public.html", {"form": form})
         return render(request, "sales/pipeline/lead_form_done.html")
     return render(request, "sales/pipeline/lead_form_public.html", {"form": form})
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(label=_("Task"), max_length=200)
+    due_at = forms.DateTimeField(
+        label=_("Due"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    remind_at = forms.DateTimeField(
+        label=_("Remind me at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    customer = forms.IntegerField(label=_("Customer number"), required=False, min_value=1)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_list(request: HttpRequest) -> HttpResponse:
+    """My open tasks by due time; add one, or tick one off."""
+    from dangol.customers.selectors import customer_get
+    from dangol.sales import work_services
+    from dangol.sales.work_selectors import task_get, task_list_open
+
+    form = TaskForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("done"):
+            try:
+                task = task_get(user=request.user, pk=int(request.POST["done"]))
+                work_services.task_done(actor=request.user, task=task)
+            except (ValueError, NotFoundError) as exc:
+                raise Http404 from exc
+            return redirect("pipeline:tasks")
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                customer_id = data.pop("customer")
+                customer = customer_get(user=request.user, pk=customer_id) if customer_id else None
+                work_services.task_create(actor=request.user, customer=customer, **data)
+            except NotFoundError:
+                form.add_error("customer", _("No such customer."))
+            except DangolError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                return redirect("pipeline:tasks")
+    return render(
+        request,
+        "sales/pipeline/tasks.html",
+        {"tasks": task_list_open(user=request.user), "form": form, "now": timezone.now()},
+    )

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dangol.accounts.roles import Role, user_role
 from dangol.core.api.fields import VisibleRecordField
 from dangol.core.api.pagination import CursorQuerySerializer, cursor_page_serializer, page_data
+from dangol.core.api.permissions import HasRole
 from dangol.customers.selectors import customer_get
 from dangol.service import services
 from dangol.service.choices import (
@@ -25,8 +28,11 @@ from dangol.service.choices import (
     TicketPriority,
     TicketStatus,
 )
+from dangol.service.mailbox import ticket_email_receive
 from dangol.service.models import Queue, TicketCategory
 from dangol.service.selectors import ticket_get, ticket_list, ticket_messages, ticket_sla_clocks
+
+MAX_INBOUND_EMAIL = 25 * 1024 * 1024
 
 
 class SlaClockSerializer(serializers.Serializer):
@@ -239,3 +245,59 @@ class TicketMessageCollectionApi(APIView):
         else:
             message = services.ticket_note_add(actor=request.user, ticket=ticket, body=data["body"])
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class RawEmailParser(BaseParser):
+    """Take the request body as one raw RFC 5322 message (what mail gateways post)."""
+
+    media_type = "message/rfc822"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+        data = stream.read(MAX_INBOUND_EMAIL + 1) if stream is not None else b""
+        if len(data) > MAX_INBOUND_EMAIL:
+            raise exceptions.ParseError("The email is larger than 25 MB")
+        return data
+
+
+class InboundEmailResultSerializer(serializers.Serializer):
+    ticket = serializers.IntegerField(allow_null=True)
+    created = serializers.BooleanField(help_text="A new ticket was opened.")
+    duplicate = serializers.BooleanField(help_text="This Message-ID was already stored.")
+
+    class Meta:
+        ref_name = "InboundEmailResult"
+
+
+class MayReceiveMail(HasRole):
+    message = "Only the service desk's integrations may post inbound mail."
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and user_role(request.user) in (
+            Role.ADMIN,
+            Role.SERVICE,
+        )
+
+
+class InboundEmailApi(APIView):
+    """``POST`` one raw email (``message/rfc822``) from a mail gateway: threaded or a new ticket.
+
+    The alternative to fetching a mailbox over IMAP, for providers that push inbound
+    mail by webhook. Same threading and de-duplication as the mailbox fetch.
+    """
+
+    parser_classes = [RawEmailParser]
+    permission_classes = [MayReceiveMail]
+
+    @extend_schema(
+        operation_id="inbound_email_receive",
+        request={"message/rfc822": {"type": "string", "format": "binary"}},
+        responses={200: InboundEmailResultSerializer, 201: InboundEmailResultSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        received = ticket_email_receive(raw=request.data or b"")
+        body = {
+            "ticket": received.ticket_id,
+            "created": received.created,
+            "duplicate": received.duplicate,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if received.created else 200)

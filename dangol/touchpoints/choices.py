@@ -11,6 +11,7 @@ class InteractionChannel(models.TextChoices):
     SMS = "sms", _("SMS")
     STORE_VISIT = "store_visit", _("Store visit")
     FIELD_VISIT = "field_visit", _("Field visit")
+    POST = "post", _("Letter (post)")
 
 
 class Direction(models.TextChoices):

@@ -102,3 +102,24 @@ def test_stage_probabilities_are_seeded():
         ("won", 100),
         ("lost", 0),
     ]
+
+
+def test_my_tasks_page_adds_and_completes_tasks(client, sales, other_sales):
+    from dangol.sales.models import Task
+
+    client.force_login(sales)
+    response = client.post(
+        reverse("pipeline:tasks"), {"title": "Send the quote", "due_at": "2026-12-01T10:00"}
+    )
+    assert response.status_code == 302
+    task = Task.objects.get()
+    assert (task.owner, task.title) == (sales, "Send the quote")
+    assert [t.title for t in client.get(reverse("pipeline:tasks")).context["tasks"]] == [
+        "Send the quote"
+    ]
+    client.force_login(other_sales)
+    assert client.post(reverse("pipeline:tasks"), {"done": task.pk}).status_code == 404
+    client.force_login(sales)
+    client.post(reverse("pipeline:tasks"), {"done": task.pk})
+    task.refresh_from_db()
+    assert task.done_at is not None

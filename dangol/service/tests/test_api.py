@@ -116,3 +116,21 @@ def test_an_impossible_status_move_is_400(ticket, service):
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_transition"
+
+
+def test_a_mail_gateway_posts_raw_email_into_tickets(service, sales):
+    raw = (
+        b"From: Yuna <yuna@example.test>\r\nSubject: Broken\r\nMessage-ID: <gw1@x>\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\nHelp\r\n"
+    )
+    client = token_client(service)
+    first = client.post("/api/v1/inbound-email/", raw, content_type="message/rfc822")
+    again = client.post("/api/v1/inbound-email/", raw, content_type="message/rfc822")
+    assert (first.status_code, first.json()["created"]) == (201, True)
+    assert (again.status_code, again.json()["duplicate"]) == (200, True)
+    no_sender = client.post(
+        "/api/v1/inbound-email/", b"Subject: x\r\n\r\ny", content_type="message/rfc822"
+    )
+    assert no_sender.status_code == 400 and no_sender["Content-Type"] == PROBLEM
+    denied = token_client(sales).post("/api/v1/inbound-email/", raw, content_type="message/rfc822")
+    assert denied.status_code == 403

@@ -1,0 +1,23 @@
+"""Reads of sales work: a user's open tasks."""
+
+from __future__ import annotations
+
+from dangol.core.errors import NotFoundError
+from dangol.sales.models import Task
+
+
+def task_list_open(*, user, limit: int = 200) -> list[Task]:
+    """Return ``user``'s open tasks, soonest due first."""
+    return list(
+        Task.objects.filter(owner=user, done_at__isnull=True)
+        .select_related("customer", "opportunity")
+        .order_by("due_at", "id")[:limit]
+    )
+
+
+def task_get(*, user, pk: int) -> Task:
+    """Return one of ``user``'s own tasks; anyone else's does not exist."""
+    task = Task.objects.filter(pk=pk, owner=user).first()
+    if task is None:
+        raise NotFoundError("No such task", field="task")
+    return task
