@@ -324,6 +324,6 @@ def test_export_writes_one_parquet_file_per_table(demo, tmp_path):
 def test_refresh_of_an_empty_database_builds_empty_tables(data_dir, db):
     result = warehouse_refresh()
     assert result.mode == "full"
-    assert {t: n for t, n in result.rows.items() if n} == {"dim_channel": 13, "refresh_state": 1}
+    assert {t: n for t, n in result.rows.items() if n} == {"dim_channel": 14, "refresh_state": 1}
     assert result.high_water is None
     assert warehouse_refresh().mode == "incremental"
