@@ -35,7 +35,10 @@ class User(AbstractUser):
         related_name="members",
     )
     language = models.CharField(_("language"), max_length=8, blank=True, default="")
-    notify_by_email = models.BooleanField(_("also email my notifications"), default=False)
+    # db_default too: bulk writers (the demo, older migrations' models) omit the column.
+    notify_by_email = models.BooleanField(
+        _("also email my notifications"), default=False, db_default=False
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -88,7 +88,14 @@ def _dependents(models: Iterable[type[Model]]) -> list[type[Model]]:
         if model in found:
             continue
         found.append(model)
-        for rel in model._meta.related_objects:
+        # Hidden relations (related_name="+") count too: TRUNCATE must list every table
+        # that refers to one it empties, named or not.
+        reverse = (
+            field
+            for field in model._meta.get_fields(include_hidden=True)
+            if field.auto_created and not field.concrete and (field.one_to_many or field.one_to_one)
+        )
+        for rel in reverse:
             related = rel.related_model
             if related not in found and related._meta.managed and not related._meta.proxy:
                 pending.append(related)
