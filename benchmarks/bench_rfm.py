@@ -2,10 +2,15 @@
 
 Synthetic, seeded data (hash-based, so every run writes the same rows): 1,000,000 customers
 and 10,000,000 order lines in a DuckDB file with the warehouse contract's schema, and the
-same ``fact_sales`` as Parquet for pandas. Each engine runs in its own fresh subprocess per
-round (cold: the pandas side reads the Parquet file for every task, as a script would), the
-two alternating so they see the same machine load; the child reports its peak RSS. Figures
-are medians over the rounds, ratios within this run.
+same ``fact_sales`` as Parquet for pandas, generated once and kept in
+``var/bench-rfm-<customers>-<lines>/`` (``--data DIR`` to move it). First the per-customer
+summary is built as the warehouse refresh builds it (timed: it is refresh cost). Then each
+engine runs in its own fresh subprocess per round (cold: the pandas side reads the Parquet
+file for every task, as a script would), the two alternating so they see the same machine
+load; the child reports its peak RSS. DuckDB runs RFM three ways: as the product runs it for
+the refresh's date (from the summary), from the facts (any other date; the two tables must
+be equal), and NTILE over the summary rows (quintiles not precomputed). Figures are medians
+over the rounds, ratios within this run.
 
 Then the write-back of 1,000,000 scores through ``customer_scores_bulk_write`` on SQLite
 (a fresh file) and PostgreSQL (``--postgres URL``, a database this benchmark may empty).

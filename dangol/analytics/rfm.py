@@ -8,6 +8,7 @@ current one through ``warehouse_connect``, or a test file) and nothing here loop
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 import duckdb
@@ -101,11 +102,26 @@ def _segment_case_sql() -> str:
 # Valid purchases in the window ending on ``$as_of``.
 IN_WINDOW = "order_date <= $as_of::DATE AND order_date > $as_of::DATE - $window_days::INTEGER"
 
-# The summary's rows, only when it was built for the asked as-of date and window.
+# The rule table's fingerprint: a summary built under other rules is not used.
+RULES_VERSION = hashlib.sha1(repr(SEGMENT_RULES).encode(), usedforsecurity=False).hexdigest()[:12]
+
+# The summary's rows, only when it was built for the asked as-of date, window and rules.
 SUMMARY_ROWS = f"""
     SELECT t.* FROM {SUMMARY_TABLE} t CROSS JOIN {SUMMARY_STATE_TABLE} s
     WHERE s.as_of = $as_of::DATE AND s.window_days = $window_days::INTEGER
+      AND s.rules = '{RULES_VERSION}'
 """
+RFM_COLUMNS = (
+    "customer_id",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r_score",
+    "f_score",
+    "m_score",
+    "fm_score",
+    "segment",
+)
 
 
 def rfm_scored_sql(tag: str = "") -> str:
@@ -144,34 +160,36 @@ def rfm_scored_sql(tag: str = "") -> str:
     """
 
 
+def rfm_segmented_sql(tag: str = "") -> str:
+    """Return ``rfm_scored_sql`` plus ``fm_score`` and ``segment``: the summary's rows."""
+    return f"""
+        WITH scored{tag} AS ({rfm_scored_sql(tag)}), fm{tag} AS (
+            SELECT *, CAST((f_score + m_score) // 2 AS TINYINT) AS fm_score FROM scored{tag}
+        )
+        SELECT *, {_segment_case_sql()} AS segment FROM fm{tag}
+    """
+
+
 def rfm_sql(source: str = FACTS, tag: str = "") -> str:
     """Return the RFM query; parameters ``$as_of`` (DATE) and ``$window_days`` (INTEGER).
 
     Purchases count when ``as_of - window_days < order_date <= as_of``. NTILE breaks ties
     by customer id, so equal values may straddle a quintile boundary deterministically.
     ``source`` SUMMARY reads the refresh's per-customer summary (``rfm_source`` says when
-    it applies): the same rows, without scanning the facts. ``tag`` suffixes CTE names.
+    it applies): the same rows, computed at refresh by this very query on the facts.
+    ``tag`` suffixes CTE names.
     """
-    scored = SUMMARY_ROWS if source == SUMMARY else rfm_scored_sql(tag)
-    return f"""
-        WITH scored{tag} AS ({scored}), fm{tag} AS (
-            SELECT *, (f_score + m_score) // 2 AS fm_score FROM scored{tag}
-        )
-        SELECT customer_id, recency_days, frequency, monetary,
-               CAST(r_score AS TINYINT) AS r_score, CAST(f_score AS TINYINT) AS f_score,
-               CAST(m_score AS TINYINT) AS m_score, CAST(fm_score AS TINYINT) AS fm_score,
-               {_segment_case_sql()} AS segment
-        FROM fm{tag}
-    """
+    rows = SUMMARY_ROWS if source == SUMMARY else rfm_segmented_sql(tag)
+    return f"SELECT {', '.join(RFM_COLUMNS)} FROM ({rows}) rfm{tag}"
 
 
 def rfm_source(con: Connection, as_of: dt.date, window_days: int) -> str:
-    """Return SUMMARY when the summary was built for ``as_of`` and ``window_days``, else FACTS."""
+    """Return SUMMARY if the summary holds ``as_of`` and ``window_days`` under today's rules."""
     engine = engine_for(con)
     if not engine.has_table(SUMMARY_STATE_TABLE) or not engine.has_table(SUMMARY_TABLE):
         return FACTS
-    rows = engine.rows(f"SELECT as_of, window_days FROM {SUMMARY_STATE_TABLE}")
-    return SUMMARY if (as_of, window_days) in {(r[0], r[1]) for r in rows} else FACTS
+    rows = engine.rows(f"SELECT as_of, window_days, rules FROM {SUMMARY_STATE_TABLE}")
+    return SUMMARY if (as_of, window_days, RULES_VERSION) in set(rows) else FACTS
 
 
 def customer_summary_build(
@@ -189,15 +207,15 @@ def customer_summary_build(
     con.execute(f"DROP TABLE IF EXISTS {SUMMARY_STATE_TABLE}")
     con.execute(
         f"CREATE OR REPLACE TABLE {SUMMARY_TABLE} AS "
-        f"SELECT * FROM ({rfm_scored_sql()}) ORDER BY customer_id",
+        f"SELECT * FROM ({rfm_segmented_sql()}) ORDER BY customer_id",
         params,
     )
     count = con.execute(f"SELECT count(*) FROM {SUMMARY_TABLE}").fetchall()[0][0]
     con.execute(
         f"CREATE TABLE {SUMMARY_STATE_TABLE} AS SELECT $as_of::DATE AS as_of, "
         "$window_days::INTEGER AS window_days, current_timestamp::TIMESTAMP AS built_at, "
-        "$customers::BIGINT AS customers",
-        params | {"customers": count},
+        "$customers::BIGINT AS customers, $rules::VARCHAR AS rules",
+        params | {"customers": count, "rules": RULES_VERSION},
     )
     return count
 
