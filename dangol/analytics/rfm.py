@@ -111,6 +111,8 @@ SUMMARY_ROWS = f"""
     WHERE s.as_of = $as_of::DATE AND s.window_days = $window_days::INTEGER
       AND s.rules = '{RULES_VERSION}'
 """
+# Value-tier rank (1 = highest margin), shared by the tier query and the summary build.
+MARGIN_RANK = "row_number() OVER (ORDER BY margin DESC, customer_id)"
 RFM_COLUMNS = (
     "customer_id",
     "recency_days",
@@ -199,7 +201,8 @@ def customer_summary_build(
 
     The warehouse refresh calls this last, for its own as-of date (today) and the
     configured window, so RFM and tiers for that date read about one row per customer
-    instead of every order line. Other dates and windows still read the facts.
+    instead of every order line, with the quintiles, segment and margin rank already
+    computed. Other dates and windows still read the facts.
     """
     as_of = as_of or timezone.localdate()
     days = rfm_window_days(window_days)
@@ -207,7 +210,8 @@ def customer_summary_build(
     con.execute(f"DROP TABLE IF EXISTS {SUMMARY_STATE_TABLE}")
     con.execute(
         f"CREATE OR REPLACE TABLE {SUMMARY_TABLE} AS "
-        f"SELECT * FROM ({rfm_segmented_sql()}) ORDER BY customer_id",
+        f"SELECT *, {MARGIN_RANK} AS margin_rank FROM ({rfm_segmented_sql()}) s "
+        "ORDER BY customer_id",
         params,
     )
     count = con.execute(f"SELECT count(*) FROM {SUMMARY_TABLE}").fetchall()[0][0]

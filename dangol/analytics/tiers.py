@@ -16,6 +16,7 @@ from dangol.analytics.errors import AnalyticsErrorCode, ValidationError
 from dangol.analytics.rfm import (
     FACTS,
     IN_WINDOW,
+    MARGIN_RANK,
     SUMMARY,
     SUMMARY_ROWS,
     Connection,
@@ -68,6 +69,20 @@ def _params(as_of: dt.date, window_days: int | None) -> dict:
     return {"as_of": as_of, "window_days": rfm_window_days(window_days)}
 
 
+def _ranked_sql(source: str) -> str:
+    """Return customers with revenue, margin, their margin rank and the count ``n``."""
+    if source == SUMMARY:
+        # The summary holds MARGIN_RANK, computed at refresh.
+        return f"""
+            SELECT customer_id, monetary AS revenue, margin, margin_rank AS rank,
+                   count(*) OVER () AS n
+            FROM ({SUMMARY_ROWS}) summary
+        """
+    return f"""
+        SELECT *, {MARGIN_RANK} AS rank, count(*) OVER () AS n FROM ({_PER_CUSTOMER}) c
+    """
+
+
 def tiers_sql(source: str = FACTS) -> str:
     """Return the tier query; parameters ``$as_of``, ``$window_days``, ``$top``, ``$middle``.
 
@@ -76,11 +91,7 @@ def tiers_sql(source: str = FACTS) -> str:
     (round half up).
     """
     return f"""
-        WITH c AS ({per_customer_sql(source)}), ranked AS (
-            SELECT *, row_number() OVER (ORDER BY margin DESC, customer_id) AS rank,
-                   count(*) OVER () AS n
-            FROM c
-        )
+        WITH ranked AS ({_ranked_sql(source)})
         SELECT customer_id, revenue, margin, rank,
                CASE WHEN rank <= floor(n * $top::DOUBLE + 0.5) THEN 'top'
                     WHEN rank <= floor(n * ($top::DOUBLE + $middle::DOUBLE) + 0.5)
