@@ -13,6 +13,7 @@ markers with ``args``), never text pasted into the SQL.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from pathlib import Path
@@ -172,4 +173,9 @@ def spark_engine(
         session = SparkSession.getActiveSession()
         if session is None:
             session, own = spark_session(master=master, remote=remote), True
+    if not own:
+        # Temporary views belong to a session: a borrowed one gets a child session (same
+        # cluster connection), so two engines over two exports never see each other's.
+        with contextlib.suppress(Exception):  # Spark Connect sessions have no children
+            session = session.newSession()
     return SparkEngine(session, location, own_session=own)
