@@ -341,3 +341,18 @@ def test_transpiled_sql_keeps_parameters_and_drops_duckdb_only_syntax():
     assert "EXTRACT(YEAROFWEEK FROM d)" in text
     assert "ARRAY_CONTAINS(CAST(? AS ARRAY<STRING>), y)" in text
     assert "x DIV 2" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["rfm", "--engine", "spark"], "--engine spark needs --parquet DIR"),
+        (["profitability", "--by", "customer", "--engine", "spark", "--parquet", "x"], "DuckDB"),
+        (["rfm", "--write-back", "--engine", "spark", "--parquet", "x"], "--write-back"),
+    ],
+)
+def test_analyze_command_refuses_what_spark_cannot_do(args, message):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=message):
+        call_command("analyze", *args, stdout=StringIO())
