@@ -115,6 +115,8 @@ class SparkEngine:
             try:
                 frame = self.spark.read.parquet(f"{self.location}/{table}.parquet")
             except Exception:
+                # In a remote store a missing table is just not exported; locally the
+                # file was listed, so a failure is real.
                 if _is_local(self.location):
                     raise
                 continue
