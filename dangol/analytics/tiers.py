@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pyarrow as pa
 from django.conf import settings
 
+from dangol.analytics.engines import engine_for
 from dangol.analytics.errors import AnalyticsErrorCode, ValidationError
-from dangol.analytics.rfm import fetch_arrow, rfm_window_days
+from dangol.analytics.rfm import (
+    FACTS,
+    IN_WINDOW,
+    MARGIN_RANK,
+    SUMMARY,
+    SUMMARY_ROWS,
+    Connection,
+    fetch_arrow,
+    rfm_source,
+    rfm_window_days,
+)
 
 DEFAULT_TIER_CUTS = (0.20, 0.50)  # top and middle shares of customers; bottom is the rest
 TIERS = ("top", "middle", "bottom")
@@ -39,19 +49,41 @@ def tier_cuts(cuts: tuple[float, float] | None = None) -> tuple[float, float]:
     return float(value[0]), float(value[1])
 
 
-_PER_CUSTOMER = """
+_PER_CUSTOMER = f"""
     SELECT customer_id, sum(revenue) AS revenue, sum(margin) AS margin
     FROM fact_sales_valid
-    WHERE order_date <= $as_of::DATE AND order_date > $as_of::DATE - $window_days::INTEGER
+    WHERE {IN_WINDOW}
     GROUP BY customer_id
 """
+_PER_CUSTOMER_SUMMARY = f"""
+    SELECT customer_id, monetary AS revenue, margin FROM ({SUMMARY_ROWS}) summary
+"""
+
+
+def per_customer_sql(source: str = FACTS) -> str:
+    """Return revenue and margin per customer in the window, from the facts or the summary."""
+    return _PER_CUSTOMER_SUMMARY if source == SUMMARY else _PER_CUSTOMER
 
 
 def _params(as_of: dt.date, window_days: int | None) -> dict:
     return {"as_of": as_of, "window_days": rfm_window_days(window_days)}
 
 
-def tiers_sql() -> str:
+def _ranked_sql(source: str) -> str:
+    """Return customers with revenue, margin, their margin rank and the count ``n``."""
+    if source == SUMMARY:
+        # The summary holds MARGIN_RANK, computed at refresh.
+        return f"""
+            SELECT customer_id, monetary AS revenue, margin, margin_rank AS rank,
+                   count(*) OVER () AS n
+            FROM ({SUMMARY_ROWS}) summary
+        """
+    return f"""
+        SELECT *, {MARGIN_RANK} AS rank, count(*) OVER () AS n FROM ({_PER_CUSTOMER}) c
+    """
+
+
+def tiers_sql(source: str = FACTS) -> str:
     """Return the tier query; parameters ``$as_of``, ``$window_days``, ``$top``, ``$middle``.
 
     Customers are ranked by margin (highest first, ties by customer id); the first
@@ -59,11 +91,7 @@ def tiers_sql() -> str:
     (round half up).
     """
     return f"""
-        WITH c AS ({_PER_CUSTOMER}), ranked AS (
-            SELECT *, row_number() OVER (ORDER BY margin DESC, customer_id) AS rank,
-                   count(*) OVER () AS n
-            FROM c
-        )
+        WITH ranked AS ({_ranked_sql(source)})
         SELECT customer_id, revenue, margin, rank,
                CASE WHEN rank <= floor(n * $top::DOUBLE + 0.5) THEN 'top'
                     WHEN rank <= floor(n * ($top::DOUBLE + $middle::DOUBLE) + 0.5)
@@ -75,7 +103,7 @@ def tiers_sql() -> str:
 
 def value_tiers(
     *,
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     as_of: dt.date,
     window_days: int | None = None,
     cuts: tuple[float, float] | None = None,
@@ -83,13 +111,14 @@ def value_tiers(
     """Return customer_id, revenue, margin, rank (1 = highest margin), tier; by customer_id."""
     top, middle = tier_cuts(cuts)
     params = _params(as_of, window_days) | {"top": top, "middle": middle}
-    sql = f"SELECT * FROM ({tiers_sql()}) ORDER BY customer_id"
+    source = rfm_source(con, as_of, params["window_days"])
+    sql = f"SELECT * FROM ({tiers_sql(source)}) ORDER BY customer_id"
     return fetch_arrow(con, sql, params)
 
 
 def tier_summary(
     *,
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     as_of: dt.date,
     window_days: int | None = None,
     cuts: tuple[float, float] | None = None,
@@ -97,15 +126,19 @@ def tier_summary(
     """Return per tier: customers, revenue, margin and their shares of the totals."""
     top, middle = tier_cuts(cuts)
     params = _params(as_of, window_days) | {"top": top, "middle": middle}
+    source = rfm_source(con, as_of, params["window_days"])
+    # Shares divide doubles, so every engine does the same IEEE arithmetic.
     sql = f"""
-        WITH t AS ({tiers_sql()}), tiers(tier, ord) AS (
+        WITH t AS ({tiers_sql(source)}), tiers(tier, ord) AS (
             VALUES ('top', 0), ('middle', 1), ('bottom', 2)
         ), tot AS (SELECT sum(revenue) AS rev, sum(margin) AS mar, count(*) AS n FROM t)
         SELECT tiers.tier, count(t.customer_id) AS customers,
                coalesce(sum(t.revenue), 0) AS revenue, coalesce(sum(t.margin), 0) AS margin,
                coalesce(count(t.customer_id) / nullif(any_value(tot.n), 0), 0) AS customer_share,
-               coalesce(sum(t.revenue) / nullif(any_value(tot.rev), 0), 0) AS revenue_share,
-               coalesce(sum(t.margin) / nullif(any_value(tot.mar), 0), 0) AS margin_share
+               coalesce(CAST(sum(t.revenue) AS DOUBLE)
+                        / nullif(CAST(any_value(tot.rev) AS DOUBLE), 0), 0) AS revenue_share,
+               coalesce(CAST(sum(t.margin) AS DOUBLE)
+                        / nullif(CAST(any_value(tot.mar) AS DOUBLE), 0), 0) AS margin_share
         FROM tiers CROSS JOIN tot LEFT JOIN t ON t.tier = tiers.tier
         GROUP BY tiers.tier, tiers.ord ORDER BY tiers.ord
     """
@@ -119,7 +152,7 @@ def tier_summary(
         "margin_share",
     ]
     out = []
-    for row in con.execute(sql, params).fetchall():
+    for row in engine_for(con).rows(sql, params):
         item = dict(zip(columns, row, strict=True))
         for key in ("customer_share", "revenue_share", "margin_share"):
             item[key] = float(item[key])
@@ -129,7 +162,7 @@ def tier_summary(
 
 def pareto(
     *,
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     as_of: dt.date,
     window_days: int | None = None,
     points: int = 100,
@@ -149,28 +182,33 @@ def pareto(
             field="points",
         )
     params = _params(as_of, window_days) | {"points": points}
+    source = rfm_source(con, as_of, params["window_days"])
     # Each ordering is sorted once (row number and running sum share the window) and
     # materialised, so the four point lookups below do not recompute it.
     sql = f"""
-        WITH c AS MATERIALIZED ({_PER_CUSTOMER}),
+        WITH c AS MATERIALIZED ({per_customer_sql(source)}),
         rv AS MATERIALIZED (
-            SELECT row_number() OVER w AS k, sum(revenue) OVER w AS cum, k * revenue AS wx
-            FROM (SELECT customer_id, revenue::DOUBLE AS revenue FROM c)
-            WINDOW w AS (ORDER BY revenue, customer_id)
+            SELECT k, cum, k * revenue AS wx FROM (
+                SELECT revenue, row_number() OVER w AS k, sum(revenue) OVER w AS cum
+                FROM (SELECT customer_id, revenue::DOUBLE AS revenue FROM c)
+                WINDOW w AS (ORDER BY revenue, customer_id)
+            ) w
         ), mg AS MATERIALIZED (
-            SELECT row_number() OVER w AS k, sum(margin) OVER w AS cum, k * margin AS wx
-            FROM (SELECT customer_id, margin::DOUBLE AS margin FROM c)
-            WINDOW w AS (ORDER BY margin, customer_id)
+            SELECT k, cum, k * margin AS wx FROM (
+                SELECT margin, row_number() OVER w AS k, sum(margin) OVER w AS cum
+                FROM (SELECT customer_id, margin::DOUBLE AS margin FROM c)
+                WINDOW w AS (ORDER BY margin, customer_id)
+            ) w
         ), tot AS (
             SELECT (SELECT count(*) FROM c) AS n,
                    (SELECT sum(revenue)::DOUBLE FROM c) AS rev,
                    (SELECT sum(margin)::DOUBLE FROM c) AS mar,
                    (SELECT sum(wx) FROM rv) AS wrev, (SELECT sum(wx) FROM mg) AS wmar
+        ), steps AS (
+            SELECT unnest(range(0, $points::INTEGER + 1)) AS p
         ), p AS (
-            SELECT range AS p,
-                   CAST(floor((SELECT n FROM tot) * range / $points::INTEGER + 0.5) AS BIGINT)
-                       AS k
-            FROM range(0, $points::INTEGER + 1)
+            SELECT p, CAST(floor((SELECT n FROM tot) * p / $points::INTEGER + 0.5) AS BIGINT) AS k
+            FROM steps
         )
         SELECT p.p, p.k,
                coalesce(lr.cum, 0) / nullif(tot.rev, 0) AS revenue_lorenz,
@@ -187,7 +225,7 @@ def pareto(
         LEFT JOIN mg hm ON hm.k = tot.n - p.k
         ORDER BY p.p
     """
-    rows = con.execute(sql, params).fetchall()
+    rows = engine_for(con).rows(sql, params)
     n = rows[0][6] if rows else 0
 
     def f(x):

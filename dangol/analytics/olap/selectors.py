@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from dangol.analytics.engines import DuckDBEngine, engine_for
 from dangol.analytics.olap.model import OlapQuery
 from dangol.analytics.olap.rollups import olap_rollups_available
 from dangol.analytics.olap.sql import query_sql
@@ -64,9 +65,11 @@ def olap_query_run(*, query: OlapQuery, con=None, use_rollups: bool = True) -> O
     """Return the result of ``query``, from rollups where they cover it, else the facts.
 
     :param query: a validated query (``olap_query_parse``).
-    :param con: an open DuckDB connection to a warehouse; default: the current warehouse,
-        opened read-only and closed afterwards.
-    :param use_rollups: False reads the fact table only (to check the rollups).
+    :param con: an open DuckDB connection to a warehouse, or an analytics engine (e.g.
+        Spark over a Parquet export); default: the current warehouse, opened read-only and
+        closed afterwards.
+    :param use_rollups: False reads the fact table only (to check the rollups). Rollups
+        live in the DuckDB warehouse file; other engines always read the facts.
     :raises WarehouseMissing: before the first refresh.
     """
     own = con is None
@@ -74,9 +77,12 @@ def olap_query_run(*, query: OlapQuery, con=None, use_rollups: bool = True) -> O
         con = warehouse_connect(read_only=True)
     try:
         started = time.perf_counter()
-        rollups = [rollup for rollup, _count in olap_rollups_available(con)] if use_rollups else []
+        engine = engine_for(con)
+        rollups = []
+        if use_rollups and isinstance(engine, DuckDBEngine):
+            rollups = [rollup for rollup, _count in olap_rollups_available(engine.con)]
         sql, params, columns, sources = query_sql(query, rollups)
-        rows = con.execute(sql, params).fetchall()
+        rows = engine.rows(sql, params)
         seconds = time.perf_counter() - started
     finally:
         if own:

@@ -39,7 +39,9 @@ FACT_COLUMNS: dict[Dimension, str] = {
 # Period labels sort as text: 2025-03-07, 2025-W10, 2025-03, 2025-Q1, 2025.
 PERIOD_LABELS: dict[Dimension, str] = {
     Dimension.DAY: "strftime({d}, '%Y-%m-%d')",
-    Dimension.WEEK: "strftime({d}, '%G-W%V')",
+    # Not strftime '%G-W%V': the ISO parts by name transpile to Spark (sqlglot) as well.
+    Dimension.WEEK: "CAST(isoyear({d}) AS VARCHAR) || '-W' "
+    "|| lpad(CAST(weekofyear({d}) AS VARCHAR), 2, '0')",
     Dimension.MONTH: "strftime({d}, '%Y-%m')",
     Dimension.QUARTER: "strftime({d}, '%Y') || '-Q' || CAST(quarter({d}) AS VARCHAR)",
     Dimension.YEAR: "strftime({d}, '%Y')",
@@ -185,7 +187,7 @@ def _source_select(window: Window, source: str, measures: list[Measure], params:
         where.append(f"{date_column} <= ?")
         params.append(window.date_to)
     for dimension, values in query.filters.items():
-        where.append(f"list_contains(?::VARCHAR[], {_dimension_sql(dimension, fact=fact)})")
+        where.append(f"list_contains(CAST(? AS VARCHAR[]), {_dimension_sql(dimension, fact=fact)})")
         params.append(list(values))
     sql = f"SELECT {', '.join(columns)} FROM {_fact_from(query) if fact else source}"
     if where:

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from dangol.analytics.olap.rollups import olap_rollups_build
+from dangol.analytics.rfm import customer_summary_build
 from dangol.analytics.warehouse import queries, schema
 from dangol.analytics.warehouse.connection import (
     POINTER_NAME,
@@ -208,6 +209,8 @@ def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -
             # Rollups are rebuilt with the facts so OLAP answers never mix two refreshes.
             started = time.perf_counter()
             olap_rollups_build(con)
+            # RFM and tiers for today's date read one row per customer (analytics.rfm).
+            customer_summary_build(con=con, as_of=refreshed_at.date())
             phase("olap rollups", started)
             started = time.perf_counter()
             con.execute("CHECKPOINT")

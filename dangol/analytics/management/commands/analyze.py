@@ -1,4 +1,7 @@
-"""``dangol analyze rfm|tiers|pareto|profitability|rfm-migration|cohorts|wallet``."""
+"""``dangol analyze rfm|tiers|pareto|profitability|rfm-migration|cohorts|wallet``.
+
+``--engine spark --parquet DIR`` runs the same SQL on Apache Spark over a Parquet export.
+"""
 
 from __future__ import annotations
 
@@ -61,6 +64,29 @@ def _add_common(parser: CommandParser, *, as_of: bool = True, window: bool = Tru
         "--warehouse",
         metavar="FILE.duckdb",
         help="Read this DuckDB file instead of the current warehouse.",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="Run on the DuckDB warehouse (default) or on Apache Spark over --parquet.",
+    )
+    parser.add_argument(
+        "--parquet",
+        metavar="DIR",
+        help="With --engine spark: the Parquet export (`dangol warehouse export`), a local "
+        "directory or a URL the cluster can read (hdfs://, s3a://).",
+    )
+    parser.add_argument(
+        "--master",
+        metavar="URL",
+        help="With --engine spark: local[N] (default local[2], or SPARK_MASTER) or "
+        "spark://host:7077.",
+    )
+    parser.add_argument(
+        "--remote",
+        metavar="sc://HOST:PORT",
+        help="With --engine spark: a Spark Connect server (default SPARK_REMOTE).",
     )
 
 
@@ -148,21 +174,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options) -> None:
-        import duckdb
-
-        from dangol.analytics.warehouse.errors import WarehouseMissing
-
         as_of = options.get("as_of") or timezone.localdate()
         options["as_of"] = as_of
-        try:
-            if options["warehouse"]:
-                con = duckdb.connect(options["warehouse"], read_only=True)
-            else:
-                from dangol.analytics.warehouse.connection import warehouse_connect
-
-                con = warehouse_connect()
-        except (WarehouseMissing, duckdb.Error) as exc:
-            raise CommandError(str(exc)) from None
+        con = self._open(options)
         try:
             rows, meta = getattr(self, "_" + options["subcommand"].replace("-", "_"))(con, options)
         except ValidationError as exc:
@@ -177,6 +191,36 @@ class Command(BaseCommand):
             )
             self.stderr.write(f"Wrote scores of {written} customers.")
         self._emit(rows, meta, options["format"])
+
+    def _open(self, options: dict):
+        """Return a DuckDB connection to the warehouse, or a Spark engine over --parquet."""
+        import duckdb
+
+        from dangol.analytics.warehouse.errors import WarehouseMissing
+
+        if options["engine"] == "spark":
+            if not options["parquet"]:
+                raise CommandError("--engine spark needs --parquet DIR (a warehouse export).")
+            if options["subcommand"] in ("profitability", "cohorts", "wallet"):
+                raise CommandError(f"{options['subcommand']} runs on the DuckDB warehouse only.")
+            if options.get("write_back"):
+                raise CommandError("--write-back reads the DuckDB warehouse; drop --engine spark.")
+            from dangol.analytics.engines.spark_engine import spark_engine
+
+            try:
+                return spark_engine(
+                    options["parquet"], master=options["master"], remote=options["remote"]
+                )
+            except FileNotFoundError as exc:
+                raise CommandError(str(exc)) from None
+        try:
+            if options["warehouse"]:
+                return duckdb.connect(options["warehouse"], read_only=True)
+            from dangol.analytics.warehouse.connection import warehouse_connect
+
+            return warehouse_connect()
+        except (WarehouseMissing, duckdb.Error) as exc:
+            raise CommandError(str(exc)) from None
 
     def _emit(self, rows: list[dict], meta: dict, fmt: str) -> None:
         rows = [{k: _plain(v) for k, v in row.items()} for row in rows]
