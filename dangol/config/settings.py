@@ -198,6 +198,13 @@ DANGOL_WEBHOOK_TIMEOUT = env_int("DANGOL_WEBHOOK_TIMEOUT", 5)
 # Each is a dotted path to ``fn(*, as_of: date, progress: JobProgress | None) -> int``
 # (customers scored); the predictive models (CLV, churn, recommendations) add theirs here.
 DANGOL_SCORERS_AFTER_REFRESH: list[str] = []
+DANGOL_SCORERS_AFTER_REFRESH.append(
+    "dangol.analytics.recommend.services.recommendations_score_after_refresh"
+)
+# Recommendations (cross-sell, up-sell): see dangol/analytics/recommend/services.py DEFAULTS.
+DANGOL_RECOMMEND: dict = {}
+# Campaign response models: where a past campaign's contacts and responses come from.
+DANGOL_RESPONSE_CAMPAIGN_SOURCE = "dangol.analytics.response.sources.campaign_contacts_unavailable"
 
 LOGGING = {
     "version": 1,
