@@ -132,11 +132,14 @@ class ResponseStudy(BaseModel):
     source = models.CharField(_("source"), max_length=20, choices=ResponseSourceKind.choices)
     source_ref = models.CharField(_("source reference"), max_length=500)
     response_column = models.CharField(_("response column"), max_length=100)
+    join_warehouse_features = models.BooleanField(_("join warehouse features"), default=False)
     row_filter = models.JSONField(_("row filter"), default=dict, blank=True)
     validation_share = models.FloatField(_("validation share"), default=0.3)
     seed = models.PositiveIntegerField(_("random seed"), default=42)
     features = models.JSONField(_("features"), default=list, blank=True)
     rows = models.PositiveBigIntegerField(_("rows"), default=0)
+    data_from = models.DateField(_("data from"), null=True, blank=True)
+    data_to = models.DateField(_("data to"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from dangol.analytics.models import ModelRun, Recommendation
+from dangol.analytics.models import ModelKind, ModelRun, Recommendation
 
 
 @dataclass(frozen=True)
@@ -59,3 +59,8 @@ def recommendation_run_latest() -> ModelRun | None:
     """Return the model run the stored recommendations came from, if any."""
     row = Recommendation.objects.order_by().values("model_run_id").first()
     return ModelRun.objects.filter(pk=row["model_run_id"]).first() if row else None
+
+
+def recommendation_runs_recent(*, limit: int = 10) -> list[ModelRun]:
+    """Return the newest recommendation model runs (refreshes and evaluations)."""
+    return list(ModelRun.objects.filter(kind=ModelKind.RECOMMEND).order_by("-version")[:limit])

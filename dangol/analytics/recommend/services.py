@@ -253,3 +253,15 @@ def recommendations_score_after_refresh(*, as_of: dt.date, progress: Any = None)
     """Scorer for ``DANGOL_SCORERS_AFTER_REFRESH``: refresh and return customers served."""
     run = recommendations_refresh(as_of=as_of, evaluate=True, progress=progress)
     return run.customers_scored
+
+
+@transaction.atomic
+def recommendations_refresh_start(*, user: Any) -> Any:
+    """Queue a recommendation refresh as a background job; return the job."""
+    from dangol.analytics.recommend.tasks import recommendations_refresh_task
+    from dangol.core.jobs import job_create
+    from dangol.core.tasks import task_enqueue_on_commit
+
+    job = job_create(kind="recommend.refresh", created_by=user)
+    task_enqueue_on_commit(recommendations_refresh_task, job_id=job.pk)
+    return job
