@@ -249,9 +249,22 @@ def recommendations_refresh(
     return run
 
 
+class _MessagesOnly:
+    """Pass only messages to a caller's progress: its counts measure its own steps."""
+
+    def __init__(self, progress: Any) -> None:
+        self._progress = progress
+
+    def __call__(self, *, message: str | None = None, **_counts: Any) -> None:
+        if message is not None:
+            self._progress(message=message)
+
+
 def recommendations_score_after_refresh(*, as_of: dt.date, progress: Any = None) -> int:
     """Scorer for ``DANGOL_SCORERS_AFTER_REFRESH``: refresh and return customers served."""
-    run = recommendations_refresh(as_of=as_of, evaluate=True, progress=progress)
+    run = recommendations_refresh(
+        as_of=as_of, evaluate=True, progress=_MessagesOnly(progress) if progress else None
+    )
     return run.customers_scored
 
 

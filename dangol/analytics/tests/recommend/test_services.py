@@ -111,6 +111,14 @@ def test_scorer_is_registered_and_returns_customers(shop, settings):
     path = "dangol.analytics.recommend.services.recommendations_score_after_refresh"
     assert path in settings.DANGOL_SCORERS_AFTER_REFRESH
     assert recommendations_score_after_refresh(as_of=b.SPLIT, progress=None) == 4
+    # With the refresh job's progress: only messages, the job's own counts stay.
+    seen = []
+    assert (
+        recommendations_score_after_refresh(as_of=b.SPLIT, progress=lambda **kw: seen.append(kw))
+        == 4
+    )
+    assert seen[-1] == {"message": "Writing recommendations"}
+    assert all(set(kw) == {"message"} for kw in seen)
 
 
 def test_refresh_task_runs_as_a_job(shop, settings, admin_user):
