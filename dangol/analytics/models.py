@@ -76,13 +76,13 @@ class Recommendation(models.Model):
         "customers.Customer",
         verbose_name=_("customer"),
         on_delete=models.CASCADE,
-        related_name="+",
+        related_name="recommendations",
     )
     product = models.ForeignKey(
         "catalog.Product",
         verbose_name=_("product"),
         on_delete=models.CASCADE,
-        related_name="+",
+        related_name="recommendations",
     )
     kind = models.CharField(_("kind"), max_length=10, choices=RecommendationKind.choices)
     score = models.FloatField(_("score"))

@@ -151,23 +151,34 @@ def explore(
                 "distinct": int(values.nunique()),
             }
             if entry["distinct"] <= 5:
-                groups = values.astype(object).where(values.notna(), "(missing)")
+                codes, uniques = pd.factorize(values, sort=True)
+                labels = [str(u) for u in uniques]
             else:
-                groups = pd.qcut(values, 5, duplicates="drop").astype(str)
+                cut = pd.qcut(values, 5, duplicates="drop")
+                codes, labels = cut.cat.codes, [str(c) for c in cut.cat.categories]
         else:
-            groups = series.astype(object).where(series.notna(), "(missing)").astype(str)
-            entry["distinct"] = int(groups.nunique())
-        table = (
-            pd.DataFrame({"g": groups.to_numpy(), "y": yp})
-            .groupby("g", sort=kind == "numeric", observed=True)["y"]
-            .agg(["size", "mean"])
-        )
+            codes, uniques = pd.factorize(series)  # levels in order of first appearance
+            labels = [str(u) for u in uniques]
+            entry["distinct"] = len(labels)
+        # Counted with bincount on integer codes: casting 100,000 values to text per
+        # column cost seconds with pandas' Arrow strings.
+        codes = np.asarray(codes, dtype=np.int64)
+        if (codes < 0).any():
+            codes = np.where(codes < 0, len(labels), codes)
+            labels = [*labels, "(missing)"]
+        sizes = np.bincount(codes, minlength=len(labels))
+        hits = np.bincount(codes, weights=yp.astype(float), minlength=len(labels))
+        order = np.arange(len(labels))
         if kind != "numeric":
-            table = table.sort_values("size", ascending=False, kind="stable")
-        table = table.head(MAX_LEVELS_SHOWN)
+            order = np.argsort(-sizes, kind="stable")
+        order = [i for i in order if sizes[i] > 0][:MAX_LEVELS_SHOWN]
         entry["levels"] = [
-            {"level": str(level), "rows": int(r["size"]), "response_rate": float(r["mean"])}
-            for level, r in table.iterrows()
+            {
+                "level": labels[i],
+                "rows": int(sizes[i]),
+                "response_rate": float(hits[i] / sizes[i]),
+            }
+            for i in order
         ]
         entry["chart"] = {
             "type": "bar",
