@@ -59,7 +59,7 @@ def study_frame(*, study: ResponseStudy) -> pd.DataFrame:
     if study.source == ResponseSourceKind.CAMPAIGN:
         frame = campaign_frame(campaign_id=int(study.source_ref))
     else:
-        frame = csv_frame(path=study.source_ref, join_warehouse_features=False)
+        frame = csv_frame(path=study.source_ref)
         if study.join_warehouse_features:
             frame = _join_features(frame, as_of=study.data_from)
     try:

@@ -5,8 +5,8 @@ customer, a 0/1 response column and the candidate features.
 
 - ``csv``: a file uploaded or registered with ``response_study_create_from_csv`` (copied
   under ``DANGOL_DATA_DIR/response/``). Any columns; the Hillstrom proof runs this way. A
-  CSV with a ``customer_id`` column whose other columns are only the response can be
-  joined to the warehouse features instead (``join_warehouse_features``).
+  study may instead join a CSV of ``customer_id`` and the response to the warehouse
+  features (its ``join_warehouse_features``; done by the services).
 - ``campaign``: a past campaign's contacts. The campaign models are another part of
   Dangol, so the contacts come through a hook: the dotted path in
   ``settings.DANGOL_RESPONSE_CAMPAIGN_SOURCE`` to a function
@@ -159,12 +159,6 @@ def campaign_frame(*, campaign_id: int, warehouse: str | Path | None = None) -> 
     return contacts[["customer_id", "response"]].merge(features, on="customer_id", how="inner")
 
 
-def csv_frame(*, path: str | Path, join_warehouse_features: bool = False) -> pd.DataFrame:
-    """Return a stored CSV, optionally with warehouse features joined on ``customer_id``."""
-    frame = pd.read_csv(path)
-    if join_warehouse_features and "customer_id" in frame.columns:
-        features = customer_features_frame(
-            as_of=dt.date.today(), customer_ids=frame["customer_id"].tolist()
-        )
-        frame = frame.merge(features, on="customer_id", how="inner")
-    return frame
+def csv_frame(*, path: str | Path) -> pd.DataFrame:
+    """Return a stored CSV as a frame (header row; types inferred)."""
+    return pd.read_csv(path)
