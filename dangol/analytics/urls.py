@@ -3,6 +3,7 @@ from django.urls import path
 from dangol.analytics import views
 from dangol.analytics.churn import views as churn_views
 from dangol.analytics.modelcards import views as model_views
+from dangol.analytics.response import views as response_views
 
 app_name = "analytics"
 urlpatterns = [
@@ -28,4 +29,12 @@ urlpatterns = [
     ),
     path("churn/at-risk/", churn_views.at_risk_view, name="churn_at_risk"),
     path("churn/at-risk.csv", churn_views.at_risk_export_view, name="churn_at_risk_export"),
+    path("response/", response_views.study_list_view, name="response"),
+    path("response/<int:pk>/", response_views.study_detail_view, name="response_study"),
+    path(
+        "response/models/<int:pk>/score/",
+        response_views.model_score_view,
+        name="response_model_score",
+    ),
+    path("recommend/", response_views.recommend_view, name="recommend"),
 ]

@@ -13,6 +13,8 @@ from drf_spectacular.views import (
 
 from dangol.accounts import api as accounts_api
 from dangol.analytics import api as analytics_api
+from dangol.analytics.recommend import api as recommend_api
+from dangol.analytics.response import api as response_api
 from dangol.catalog import api as catalog_api
 from dangol.core.api import jobs as jobs_api
 from dangol.customers import api as customers_api
@@ -67,4 +69,54 @@ urlpatterns = [
     ),
     path("jobs/<int:pk>/", jobs_api.JobItemApi.as_view(), name="job_detail"),
     path("olap/query", analytics_api.OlapQueryApi.as_view(), name="olap_query"),
+    path(
+        "customers/<int:pk>/recommendations/",
+        recommend_api.CustomerRecommendationsApi.as_view(),
+        name="customer_recommendations",
+    ),
+    path(
+        "recommendations/refresh/",
+        recommend_api.RecommendationsRefreshApi.as_view(),
+        name="recommendations_refresh",
+    ),
+    path(
+        "response/studies/",
+        response_api.ResponseStudyCollectionApi.as_view(),
+        name="response_study_list",
+    ),
+    path(
+        "response/studies/<int:pk>/",
+        response_api.ResponseStudyItemApi.as_view(),
+        name="response_study_detail",
+    ),
+    path(
+        "response/studies/<int:pk>/sample/",
+        response_api.ResponseStudySampleApi.as_view(),
+        name="response_study_sample",
+    ),
+    path(
+        "response/studies/<int:pk>/explore/",
+        response_api.ResponseStudyExploreApi.as_view(),
+        name="response_study_explore",
+    ),
+    path(
+        "response/studies/<int:pk>/modify/",
+        response_api.ResponseStudyModifyApi.as_view(),
+        name="response_study_modify",
+    ),
+    path(
+        "response/studies/<int:pk>/models/",
+        response_api.ResponseStudyModelsApi.as_view(),
+        name="response_study_models",
+    ),
+    path(
+        "response/models/<int:pk>/",
+        response_api.ResponseModelItemApi.as_view(),
+        name="response_model_detail",
+    ),
+    path(
+        "response/models/<int:pk>/score/",
+        response_api.ResponseModelScoreApi.as_view(),
+        name="response_model_score",
+    ),
 ]

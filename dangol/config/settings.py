@@ -242,6 +242,13 @@ DANGOL_SCORERS_AFTER_REFRESH += [
     "dangol.analytics.clv.services.clv_scorer",
     "dangol.analytics.churn.services.churn_scorer",
 ]
+DANGOL_SCORERS_AFTER_REFRESH.append(
+    "dangol.analytics.recommend.services.recommendations_score_after_refresh"
+)
+# Recommendations (cross-sell, up-sell): see dangol/analytics/recommend/services.py DEFAULTS.
+DANGOL_RECOMMEND: dict = {}
+# Campaign response models: where a past campaign's contacts and responses come from.
+DANGOL_RESPONSE_CAMPAIGN_SOURCE = "dangol.analytics.response.sources.campaign_contacts_unavailable"
 
 LOGGING = {
     "version": 1,

@@ -25,6 +25,7 @@ SCORE_FIELDS: dict[str, str] = {
     "clv": "decimal",
     "p_alive": "float",
     "churn_probability": "float",
+    "response_probability": "float",
     "computed_at": "datetime",
 }
 # What a field holds when it has no value: the NOT NULL text fields hold "".
