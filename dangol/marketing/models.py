@@ -201,6 +201,8 @@ class CampaignMember(BaseModel):
         related_name="+",
     )
     call_outcome = models.CharField(_("call outcome"), max_length=40, blank=True, default="")
+    # When the customer asked to be called back (execution/calls.py orders the list by it).
+    callback_at = models.DateTimeField(_("call back at"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     clicked_at = models.DateTimeField(_("clicked at"), null=True, blank=True)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
