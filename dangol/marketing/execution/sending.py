@@ -63,6 +63,7 @@ from dangol.marketing.models import Campaign, CampaignMember
 logger = logging.getLogger(__name__)
 
 JOB_KIND = "marketing.email_send"
+SENDABLE = (CampaignStatus.RUNNING, CampaignStatus.SCHEDULED)
 BATCH_SIZE = 200
 RECIPIENT_FIELDS = (
     "pk",
@@ -89,6 +90,8 @@ class SendReport:
     unknown_skipped: int = 0
     unknown_proven_sent: int = 0
     timeline_logged: int = 0
+    # Set when the run stopped because the campaign was paused or cancelled meanwhile.
+    stopped: str = ""
 
 
 def _now():
@@ -312,6 +315,12 @@ def campaign_email_send_run(
     try:
         while ids := _pending_ids(campaign, after=after):
             after = ids[-1]
+            status = Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True)
+            if status.first() not in SENDABLE:
+                # Paused or cancelled while sending: stop between batches; a later run
+                # (after resuming the campaign) picks up the members still pending.
+                report.stopped = str(status.first())
+                break
             sent_ids = []
             try:
                 for recipient in recipients_load(ids, campaign=campaign):
@@ -366,10 +375,7 @@ def campaign_email_send(*, campaign: Campaign, actor, resume_abandoned: bool = F
             code=MarketingErrorCode.INVALID,
             field="channel",
         )
-    if campaign.launched_at is None or campaign.status not in (
-        CampaignStatus.RUNNING,
-        CampaignStatus.SCHEDULED,
-    ):
+    if campaign.launched_at is None or campaign.status not in SENDABLE:
         raise ValidationError(
             "Launch the campaign before sending it", code=MarketingErrorCode.INVALID, field="status"
         )

@@ -27,7 +27,7 @@ from dangol.marketing.execution import calls, exports, selectors, sending, track
 from dangol.marketing.models import Campaign
 from dangol.marketing.permissions import can_write_marketing
 
-# The smallest transparent GIF (43 bytes).
+# A 1x1 transparent GIF (42 bytes).
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 

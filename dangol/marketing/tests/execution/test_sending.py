@@ -10,7 +10,7 @@ from dangol.core.models import Job, JobStatus
 from dangol.marketing.choices import MemberStatus, SuppressionReason
 from dangol.marketing.execution import sending
 from dangol.marketing.execution.render import message_id_for
-from dangol.marketing.models import CampaignMember, Unsubscribe
+from dangol.marketing.models import Campaign, CampaignMember, Unsubscribe
 from dangol.marketing.tests.execution.conftest import customer, launched_campaign, member_of
 from dangol.marketing.tests.execution.smtp import Fault
 from dangol.touchpoints.models import Interaction
@@ -261,3 +261,24 @@ def test_the_service_refuses_a_second_send_while_one_is_under_way(marketing):
     job = sending.campaign_email_send(campaign=campaign, actor=marketing, resume_abandoned=True)
     assert Job.objects.get(pk=job.pk).status == JobStatus.QUEUED
     assert Job.objects.filter(kind=sending.JOB_KIND, status=JobStatus.FAILED).count() == 1
+
+
+def test_a_paused_campaign_stops_between_batches(smtp_server, monkeypatch):
+    monkeypatch.setattr(sending, "BATCH_SIZE", 2)
+    people = [customer(email=f"p{i}@example.test") for i in range(5)]
+    campaign = launched_campaign(treated=people)
+
+    class PauseAfterTwo:
+        """The job's progress callback; a marketer pauses the campaign meanwhile."""
+
+        result: dict = {}
+
+        def __call__(self, *, done=None, **kwargs):
+            if done == 2:
+                Campaign.objects.filter(pk=campaign.pk).update(status="paused")
+
+    report = sending.campaign_email_send_run(campaign=campaign, progress=PauseAfterTwo())
+
+    assert report.stopped == "paused"
+    assert smtp_server.recorder.recipients() == ["p0@example.test", "p1@example.test"]
+    assert list(_statuses(campaign).values()).count(MemberStatus.PENDING) == 3
