@@ -13,7 +13,9 @@ one row per treated member:
   080-000-0000") is appended when set.
 - Direct mail: ``member_id, name, postal_code, address, region, city, message``; the
   street address and postal code come from the customer's ``address`` and
-  ``postal_code`` custom fields; a member without an address is ``no_address``.
+  ``postal_code`` custom fields (the record has no address fields yet), region and city
+  from the record; a member with neither a street address nor a city is ``no_address``
+  (suppression already takes those without a city out).
 
 The file is written first and the exported members are marked ``sent`` (with the export
 time) in one transaction at the end, with their timeline entries: a run that dies part
@@ -194,7 +196,7 @@ def campaign_export_run(
                         [recipient.member_id, recipient.phone, recipient.name, text, kind, size]
                     )
                 else:
-                    if not recipient.address:
+                    if not recipient.address and not city:
                         no_address.append(recipient.member_id)
                         continue
                     writer.writerow(
