@@ -110,11 +110,12 @@ def _rows(campaign: Campaign, ids: list[int]):
         "customer__score__value_tier",
         "customer__region",
         "customer__city",
+        "customer__status",
     )
     found = {row[0]: row for row in CampaignMember.objects.filter(pk__in=ids).values_list(*fields)}
     for pk in ids:
         if pk in found:
-            _, customer_id, name, phone, custom, tier, region, city = found[pk]
+            _, customer_id, name, phone, custom, tier, region, city, status = found[pk]
             custom = custom or {}
             yield (
                 Recipient(
@@ -125,6 +126,7 @@ def _rows(campaign: Campaign, ids: list[int]):
                     phone=normalize_phone(phone),
                     language=recipient_language(custom),
                     tier_code=tier or "",
+                    status=status,
                     address=str(custom.get("address", "") or "").strip(),
                     postal_code=str(custom.get("postal_code", "") or "").strip(),
                 ),

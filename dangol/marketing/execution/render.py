@@ -6,7 +6,9 @@ see only plain values (never model objects, whose attributes would reach other d
 - ``name``: the customer's name as stored (Korean names family name first, 김민수;
   others as written), ``greeting``: the salutation in the message's language
   ("김민수 고객님", "Dear Jane Smith");
-- ``tier`` (label in the message's language) and ``tier_code`` (top, middle, bottom);
+- ``tier`` (the customer tier of ``personalisation.py``: General .. Premium, in the
+  message's language), ``tier_code`` (general .. premium), ``benefits`` (the tier's
+  benefits) and ``value_tier`` (the Pareto value tier's label: Top 20% ..);
 - ``offer``, ``campaign``;
 - ``recommendations``: product names from ``dangol.analytics.recommend`` when that
   module exists (asked only when the template mentions them), else an empty list;
@@ -61,6 +63,7 @@ class Recipient:
     phone: str = ""
     language: str = ""
     tier_code: str = ""
+    status: str = ""
     address: str = ""
     postal_code: str = ""
 
@@ -106,7 +109,7 @@ def greeting_for(name: str, language: str) -> str:
     return f"Dear {name}" if name else "Dear customer"
 
 
-def language_for(*, customer_language: str, name: str, campaign) -> str:
+def language_for(*, customer_language: str, campaign) -> str:
     """Pick the message language: the customer's if known, else the campaign's default.
 
     The campaign's default is its ``language`` field when it has one, else the language
@@ -150,6 +153,19 @@ def tier_label(tier_code: str, language: str) -> str:
         return str(ValueTier(tier_code).label)
 
 
+def customer_tier_context(*, status: str, value_tier: str, language: str) -> dict[str, Any]:
+    """Return the customer's tier (general .. premium), its label and benefits."""
+    from dangol.marketing import personalisation
+
+    tier = personalisation.customer_tier(status=status, value_tier=value_tier)
+    with translation.override(language):
+        return {
+            "tier_code": tier,
+            "tier": str(personalisation.TIER_LABELS.get(tier, tier)),
+            "benefits": personalisation.tier_benefits(tier),
+        }
+
+
 @lru_cache(maxsize=64)
 def _compiled(text: str) -> Template:
     try:
@@ -163,16 +179,23 @@ def template_check(text: str) -> None:
     _compiled(text)
 
 
+RECOMMENDER_MODULES = ("dangol.analytics.recommend.selectors", "dangol.analytics.recommend")
+
+
 def recommendations_for(customer_id: int, *, limit: int = RECOMMENDATION_LIMIT) -> list[str]:
     """Return up to ``limit`` recommended product names, or [] without a recommender.
 
     Imported lazily: the recommender is another issue's module and may be absent.
     """
-    try:
-        module = importlib.import_module("dangol.analytics.recommend")
-    except ImportError:
-        return []
-    selector = getattr(module, "recommendations_for_customer", None)
+    selector = None
+    for path in RECOMMENDER_MODULES:
+        try:
+            module = importlib.import_module(path)
+        except ImportError:
+            continue
+        selector = getattr(module, "recommendations_for_customer", None)
+        if selector is not None:
+            break
     if selector is None:
         return []
     names = []
@@ -208,8 +231,10 @@ def personal_context(recipient: Recipient, *, campaign, language: str) -> dict[s
     return {
         "name": recipient.name,
         "greeting": greeting_for(recipient.name, language),
-        "tier": tier_label(recipient.tier_code, language),
-        "tier_code": recipient.tier_code,
+        **customer_tier_context(
+            status=recipient.status, value_tier=recipient.tier_code, language=language
+        ),
+        "value_tier": tier_label(recipient.tier_code, language),
         "offer": campaign.offer,
         "campaign": campaign.name,
         "recommendations": (
@@ -249,9 +274,7 @@ def _html_to_text(body_html: str) -> str:
 
 def email_render(recipient: Recipient, *, campaign) -> RenderedMessage:
     """Return the e-mail for ``recipient`` in their language, with tracked links."""
-    language = language_for(
-        customer_language=recipient.language, name=recipient.name, campaign=campaign
-    )
+    language = language_for(customer_language=recipient.language, campaign=campaign)
     context = personal_context(recipient, campaign=campaign, language=language)
     subject_text = getattr(campaign, f"subject_{language}") or campaign.name
     subject = " ".join(
@@ -291,9 +314,7 @@ def email_render(recipient: Recipient, *, campaign) -> RenderedMessage:
 
 def short_message_render(recipient: Recipient, *, campaign) -> tuple[str, str]:
     """Return (language, text) of an SMS or a letter: the body rendered as plain text."""
-    language = language_for(
-        customer_language=recipient.language, name=recipient.name, campaign=campaign
-    )
+    language = language_for(customer_language=recipient.language, campaign=campaign)
     context = personal_context(recipient, campaign=campaign, language=language)
     text = render_text(
         getattr(campaign, f"body_{language}"), context, language=language, autoescape=False

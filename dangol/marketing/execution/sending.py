@@ -72,6 +72,7 @@ RECIPIENT_FIELDS = (
     "customer__email",
     "customer__custom_fields",
     "customer__score__value_tier",
+    "customer__status",
 )
 
 
@@ -112,8 +113,9 @@ def recipients_load(member_ids: list[int], *, campaign: Campaign) -> list[Recipi
             email=email,
             language=recipient_language(custom),
             tier_code=tier or "",
+            status=status,
         )
-        for pk, customer_id, name, email, custom, tier in rows
+        for pk, customer_id, name, email, custom, tier, status in rows
     }
     return [by_id[pk] for pk in member_ids if pk in by_id]
 

@@ -106,7 +106,8 @@ def test_the_message_is_personalised_tracked_and_has_list_unsubscribe(smtp_serve
     assert english.message_id == f"<dangol.c{campaign.pk}.m{member.pk}@dangol.test>"
     assert member.message_id == english.message_id
     html = english.part("html")
-    assert "<p>Dear Ann Lee (Top 20%): 10% off winter coats</p>" in html
+    # A customer in the top value tier is a premium customer (personalisation.py).
+    assert "<p>Dear Ann Lee (Premium): 10% off winter coats</p>" in html
     # The link is replaced by a tracked one; the original is not in the message.
     assert "https://shop.dangol.test/a" not in html
     assert "https://crm.dangol.test/marketing/t/c/" in html
@@ -115,7 +116,7 @@ def test_the_message_is_personalised_tracked_and_has_list_unsubscribe(smtp_serve
     assert unsubscribe.startswith("<https://crm.dangol.test/marketing/unsubscribe/")
     assert english.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert unsubscribe.strip("<>") in english.part("plain")
-    assert "Dear Ann Lee (Top 20%): 10% off winter coats" in english.part("plain")
+    assert "Dear Ann Lee (Premium): 10% off winter coats" in english.part("plain")
     assert "김민수 고객님," in korean.part("html")
     assert korean.message["Content-Language"] == "ko"
 
@@ -282,3 +283,52 @@ def test_a_paused_campaign_stops_between_batches(smtp_server, monkeypatch):
     assert report.stopped == "paused"
     assert smtp_server.recorder.recipients() == ["p0@example.test", "p1@example.test"]
     assert list(_statuses(campaign).values()).count(MemberStatus.PENDING) == 3
+
+
+def test_tier_benefits_and_recommendations_reach_the_template(smtp_server, monkeypatch):
+    """The recommender (another issue's module) is read lazily; here a stand-in for it."""
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    @dataclass
+    class RecommendedProduct:
+        name: str
+
+    asked = []
+
+    def recommendations_for_customer(*, customer_id, limit):
+        asked.append((customer_id, limit))
+        return [RecommendedProduct("Wool scarf"), RecommendedProduct("Leather gloves")]
+
+    stand_in = types.ModuleType("dangol.analytics.recommend.selectors")
+    stand_in.recommendations_for_customer = recommendations_for_customer
+    monkeypatch.setitem(sys.modules, "dangol.analytics.recommend.selectors", stand_in)
+    minsu = customer(
+        email="minsu@example.test", name="김민수", tier="middle", custom_fields={"language": "ko"}
+    )
+    campaign = launched_campaign(
+        treated=[minsu],
+        body_ko=(
+            "{{ greeting }} ({{ tier }}, {{ value_tier }}): "
+            "{% for p in recommendations %}{{ p }}{% if not forloop.last %}, {% endif %}"
+            "{% endfor %} / {{ benefits|first }}"
+        ),
+    )
+
+    sending.campaign_email_send_run(campaign=campaign)
+
+    (received,) = smtp_server.recorder.received
+    from django.utils import translation
+
+    from dangol.customers.choices import ValueTier
+    from dangol.marketing import personalisation
+
+    with translation.override("ko"):  # the labels in Korean, as far as translated yet
+        tier = str(personalisation.TIER_LABELS["purchasing"])
+        value_tier = str(ValueTier.MIDDLE.label)
+        benefit = personalisation.tier_benefits("purchasing")[0]
+    assert (
+        f"김민수 고객님 ({tier}, {value_tier}): Wool scarf, Leather gloves / {benefit}"
+    ) in received.part("plain")
+    assert asked == [(minsu.pk, 3)]
