@@ -143,7 +143,9 @@ def _review(campaign: Campaign, rows: list[dict]) -> CampaignReview:
             review.control_conversions += row["conversions"]
             review.control_revenue += row["revenue"] or ZERO
             control_margin += row["margin"] or ZERO
-    review.cost = (campaign.cost_per_contact * review.contacts).quantize(Decimal("0.01"))
+    review.cost = (Decimal(str(campaign.cost_per_contact)) * review.contacts).quantize(
+        Decimal("0.01")
+    )
     review.roi = campaign_roi(margin=float(review.margin), cost=float(review.cost))
     if review.contacts:
         review.open_rate = review.opens / review.contacts
