@@ -155,8 +155,14 @@ def tier_label(tier_code: str, language: str) -> str:
 
 def customer_tier_context(*, status: str, value_tier: str, language: str) -> dict[str, Any]:
     """Return the customer's tier (general .. premium), its label and benefits."""
-    from dangol.marketing import personalisation
-
+    try:
+        from dangol.marketing import personalisation
+    except ImportError:  # personalisation not installed: fall back to the value tier
+        return {
+            "tier_code": value_tier,
+            "tier": tier_label(value_tier, language),
+            "benefits": [],
+        }
     tier = personalisation.customer_tier(status=status, value_tier=value_tier)
     with translation.override(language):
         return {
