@@ -227,3 +227,7 @@ DANGOL_MARKETING_SENT_LOOKUP = env_str("DANGOL_MARKETING_SENT_LOOKUP")
 DANGOL_MARKETING_SMS_OPT_OUT = env_str("DANGOL_MARKETING_SMS_OPT_OUT")
 # The address customers reach this site at: links in e-mails (tracking, unsubscribe).
 DANGOL_PUBLIC_URL = env_str("DANGOL_PUBLIC_URL", "http://localhost:8000")
+# Campaign conversions are recounted by the worker while attribution windows are open.
+DANGOL_WORKER_SWEEPS += [
+    "dangol.marketing.execution.attribution.campaign_conversions_attribute_due"
+]

@@ -35,7 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from dangol.marketing.choices import MemberArm, MemberStatus, ResponseKind
+from dangol.marketing.choices import CampaignStatus, MemberArm, MemberStatus, ResponseKind
 from dangol.marketing.execution.timeline import campaign_responses_timeline_log
 from dangol.marketing.models import Campaign, CampaignMember, CampaignResponse
 from dangol.sales.choices import OrderStatus
@@ -158,3 +158,27 @@ def _responses_sync(campaign: Campaign) -> AttributionReport:
     report.new_responses = len(new)
     campaign_responses_timeline_log(campaign=campaign)
     return report
+
+
+def campaign_conversions_attribute_due(*, now: dt.datetime | None = None) -> int:
+    """Attribute conversions for every campaign whose window may still see purchases.
+
+    A worker sweep (``DANGOL_WORKER_SWEEPS``): launched campaigns that are running or
+    paused, or completed less than their attribution window (plus a day for late order
+    imports) ago. Return how many campaigns were processed.
+    """
+    now = now or timezone.now()
+    campaigns = Campaign.objects.filter(launched_at__isnull=False).filter(
+        Q(status__in=[CampaignStatus.RUNNING, CampaignStatus.PAUSED])
+        | Q(status=CampaignStatus.COMPLETED, completed_at__gte=now - dt.timedelta(days=367))
+    )
+    done = 0
+    for campaign in campaigns:
+        if (
+            campaign.status == CampaignStatus.COMPLETED
+            and campaign.completed_at + dt.timedelta(days=campaign.attribution_days + 1) < now
+        ):
+            continue
+        campaign_conversions_attribute(campaign=campaign, now=now)
+        done += 1
+    return done

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangol.core.errors import DangolError, NotFoundError
 from dangol.marketing.choices import CampaignChannel
-from dangol.marketing.execution import calls, exports, selectors, sending, tracking
+from dangol.marketing.execution import attribution, calls, exports, selectors, sending, tracking
 from dangol.marketing.models import Campaign
 from dangol.marketing.permissions import can_write_marketing
 
@@ -123,6 +123,24 @@ def campaign_execute(request: HttpRequest, pk: int) -> HttpResponse:
     except DangolError as exc:
         return _error_page(request, campaign, exc)
     return redirect("job_detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def campaign_conversions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Count the campaign's conversions now (the worker also does so periodically)."""
+    campaign = _campaign(request, pk)
+    report = attribution.campaign_conversions_attribute(campaign=campaign)
+    return render(
+        request,
+        "marketing/execution/campaign_execution.html",
+        {
+            "campaign": campaign,
+            "counts": selectors.campaign_member_counts(campaign=campaign),
+            "jobs": selectors.campaign_runs(campaign=campaign),
+            "attribution": report,
+        },
+    )
 
 
 @login_required

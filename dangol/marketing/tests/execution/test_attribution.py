@@ -152,3 +152,41 @@ def test_a_control_group_before_launch_has_no_conversions(coat):
     report = campaign_conversions_attribute(campaign=campaign)
     assert report.control_conversions == 0
     assert _conversion(campaign, d) == (None, None, None, None)
+
+
+def test_the_worker_sweep_counts_open_windows_only(coat):
+    from django.conf import settings
+
+    from dangol.marketing.execution.attribution import campaign_conversions_attribute_due
+
+    assert (
+        "dangol.marketing.execution.attribution.campaign_conversions_attribute_due"
+        in settings.DANGOL_WORKER_SWEEPS
+    )
+    now = LAUNCH + dt.timedelta(days=30)
+    running_buyer, closed_buyer = customer(name="R"), customer(name="C")
+    running = launched_campaign(treated=[running_buyer])
+    closed = launched_campaign(treated=[closed_buyer])
+    closed.status, closed.completed_at = "completed", LAUNCH + dt.timedelta(days=1)
+    closed.save()
+    for campaign, who in ((running, running_buyer), (closed, closed_buyer)):
+        _sent(campaign, who, LAUNCH)
+        _order(who, LAUNCH + dt.timedelta(days=1), lines=[(coat, 1, 0)])
+
+    assert campaign_conversions_attribute_due(now=now) == 1
+
+    assert member_of(running, running_buyer).converted_at is not None
+    # Completed 29 days ago with a 14-day window: no longer recounted.
+    assert member_of(closed, closed_buyer).converted_at is None
+
+
+def test_the_execution_page_counts_conversions_on_request(client, marketing, coat):
+    a = customer(name="A")
+    campaign = launched_campaign(treated=[a])
+    _sent(campaign, a, LAUNCH)
+    _order(a, LAUNCH + dt.timedelta(days=1), lines=[(coat, 1, 0)])
+    client.force_login(marketing)
+    page = client.post(f"/marketing/campaigns/{campaign.pk}/conversions/")
+    assert page.status_code == 200
+    assert page.context["attribution"].treated_conversions == 1
+    assert "Conversions in the attribution window: 1 treated, 0 control." in page.content.decode()
