@@ -39,7 +39,7 @@ from django_tasks import task
 
 from dangol.core.errors import NotFoundError
 from dangol.core.jobs import JobProgress, job_create, job_get, job_running
-from dangol.core.models import Job
+from dangol.core.models import Job, JobStatus
 from dangol.core.tasks import task_enqueue_on_commit
 from dangol.customers.choices import Region
 from dangol.customers.normalize import normalize_phone
@@ -217,7 +217,11 @@ def campaign_export_run(
                 progress(done=len(exported) + len(no_address) + len(too_long))
         handle.flush()
         os.fsync(handle.fileno())
-    _mark(campaign, exported=exported, no_address=no_address, too_long=too_long)
+    try:
+        _mark(campaign, exported=exported, no_address=no_address, too_long=too_long)
+    except ExportConflict:
+        partial.unlink(missing_ok=True)
+        raise
     os.replace(partial, final)
     report.rows, report.no_address, report.too_long = len(exported), len(no_address), len(too_long)
     report.file = name
@@ -231,15 +235,30 @@ def _chunks(ids: list[int], size: int = 2000):
         yield ids[i : i + size]
 
 
+class ExportConflict(Exception):
+    """Another run took some of this file's members meanwhile; the file is discarded."""
+
+
 @transaction.atomic
 def _mark(campaign: Campaign, *, exported: list[int], no_address: list[int], too_long: list[int]):
-    """Mark the file's members sent, the rest suppressed or failed, and log the contacts."""
+    """Mark the file's members sent, the rest suppressed or failed, and log the contacts.
+
+    :raises ExportConflict: some exported member is no longer pending (another export
+        of the campaign marked it): nothing is marked, so no one is in two files.
+    """
     now = timezone.now()
     pending = CampaignMember.objects.filter(
         campaign=campaign, arm=MemberArm.TREATMENT, status=MemberStatus.PENDING
     )
+    marked = 0
     for chunk in _chunks(exported):
-        pending.filter(pk__in=chunk).update(status=MemberStatus.SENT, sent_at=now, updated_at=now)
+        marked += pending.filter(pk__in=chunk).update(
+            status=MemberStatus.SENT, sent_at=now, updated_at=now
+        )
+    if marked != len(exported):
+        raise ExportConflict(
+            f"{len(exported) - marked} member(s) of this file were exported by another run"
+        )
     for chunk in _chunks(no_address):
         pending.filter(pk__in=chunk).update(
             status=MemberStatus.SUPPRESSED,
@@ -264,7 +283,8 @@ def campaign_export_task(campaign_id: int, job_id: int) -> dict:
 def campaign_export(*, campaign: Campaign, actor) -> Job:
     """Queue the provider file of a launched SMS or direct-mail campaign; return the job.
 
-    :raises ValidationError: not an SMS or direct-mail campaign, or not launched.
+    :raises ValidationError: not an SMS or direct-mail campaign, not launched, or a file
+        for it is being made (a job queued or running).
     """
     if campaign.channel not in (CampaignChannel.SMS, CampaignChannel.MAIL):
         raise ValidationError(
@@ -280,6 +300,15 @@ def campaign_export(*, campaign: Campaign, actor) -> Job:
             "Launch the campaign before exporting it",
             code=MarketingErrorCode.INVALID,
             field="status",
+        )
+    running = Job.objects.filter(
+        kind=JOB_KIND,
+        params__campaign_id=campaign.pk,
+        status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+    )
+    if running.exists():
+        raise ValidationError(
+            "A file for this campaign is already being made", code=MarketingErrorCode.INVALID
         )
     job = job_create(kind=JOB_KIND, created_by=actor, params={"campaign_id": campaign.pk})
     task_enqueue_on_commit(campaign_export_task, campaign_id=campaign.pk, job_id=job.pk)

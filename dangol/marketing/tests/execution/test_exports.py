@@ -185,3 +185,37 @@ def test_only_the_starter_or_an_admin_downloads_the_file(
     assert response["Content-Disposition"] == f'attachment; filename="{job.result["file"]}"'
     content = b"".join(response.streaming_content).decode("utf-8-sig")
     assert content.splitlines()[0] == "member_id,phone,name,message,message_type,bytes"
+
+
+def test_two_runs_never_put_a_member_in_two_files(marketing):
+    from dangol.core.jobs import job_create
+    from dangol.core.models import Job
+
+    people = [customer(phone=f"010-3000-000{i}") for i in range(3)]
+    campaign = launched_campaign(channel=CampaignChannel.SMS, treated=people, body_en="Hi")
+    first = job_create(kind=exports.JOB_KIND)
+    second = job_create(kind=exports.JOB_KIND)
+    # The second run marks its members between the first run's writing and marking.
+    original = exports._mark
+    calls = []
+
+    def racing_mark(campaign_, **kwargs):
+        if not calls:
+            calls.append(1)
+            exports.campaign_export_run(campaign=campaign_, job_id=second.pk)
+        return original(campaign_, **kwargs)
+
+    exports._mark = racing_mark
+    try:
+        with pytest.raises(exports.ExportConflict):
+            exports.campaign_export_run(campaign=campaign, job_id=first.pk)
+    finally:
+        exports._mark = original
+    files = sorted(p.name for p in exports.export_dir().iterdir())
+    assert files == [f"campaign-{campaign.pk}-sms-job{second.pk}.csv"]
+    assert set(CampaignMember.objects.values_list("status", flat=True)) == {MemberStatus.SENT}
+    # And the service refuses a second export while one is queued.
+    Job.objects.filter(pk__in=[first.pk, second.pk]).delete()
+    exports.campaign_export(campaign=campaign, actor=marketing)
+    with pytest.raises(exports.ValidationError):
+        exports.campaign_export(campaign=campaign, actor=marketing)
