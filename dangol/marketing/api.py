@@ -64,7 +64,9 @@ class SegmentCollectionApi(APIView):
     def get(self, request: Request) -> Response:
         return Response(SegmentSerializer(selectors.segment_list(), many=True).data)
 
-    @extend_schema(request=SegmentSerializer, responses=SegmentSerializer, tags=["marketing"])
+    @extend_schema(
+        request=SegmentSerializer, responses={201: SegmentSerializer}, tags=["marketing"]
+    )
     def post(self, request: Request) -> Response:
         data = SegmentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -128,12 +130,30 @@ class SegmentCountApi(APIView):
         return Response({"count": selectors.rule_count(rule=data.validated_data["rule"])})
 
 
+class SegmentFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    group = serializers.CharField(help_text="attribute, score or behaviour")
+    kind = serializers.CharField(help_text="choice, number, bool, purchase, campaign, page")
+    operators = serializers.ListField(child=serializers.CharField())
+    choices = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        allow_null=True,
+        help_text="[value, label] pairs of a choice field; null when any value is allowed.",
+    )
+    available = serializers.BooleanField()
+    unavailable_reason = serializers.CharField(allow_blank=True)
+
+    class Meta:
+        ref_name = "SegmentField"
+
+
 class SegmentFieldsApi(APIView):
     """The rule language: each field with its operators and allowed values."""
 
     permission_classes = [MarketingPermission]
 
-    @extend_schema(responses=serializers.JSONField(), tags=["marketing"])
+    @extend_schema(responses=SegmentFieldSerializer(many=True), tags=["marketing"])
     def get(self, request: Request) -> Response:
         return Response(rule_fields())
 
@@ -187,7 +207,9 @@ class CampaignCollectionApi(APIView):
         campaigns = selectors.campaign_list(status=request.query_params.get("status"))[:500]
         return Response(CampaignSerializer(campaigns, many=True).data)
 
-    @extend_schema(request=CampaignSerializer, responses=CampaignSerializer, tags=["marketing"])
+    @extend_schema(
+        request=CampaignSerializer, responses={201: CampaignSerializer}, tags=["marketing"]
+    )
     def post(self, request: Request) -> Response:
         data = CampaignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -239,12 +261,50 @@ class CampaignStatusApi(APIView):
         return Response(CampaignSerializer(campaign).data)
 
 
+class CampaignReviewSerializer(serializers.Serializer):
+    campaign_id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    channel = serializers.CharField()
+    goal = serializers.CharField()
+    members = serializers.IntegerField()
+    control_members = serializers.IntegerField()
+    suppressed = serializers.DictField(child=serializers.IntegerField())
+    contacts = serializers.IntegerField()
+    opens = serializers.IntegerField()
+    clicks = serializers.IntegerField()
+    conversions = serializers.IntegerField()
+    open_rate = serializers.FloatField(allow_null=True)
+    click_rate = serializers.FloatField(allow_null=True)
+    response_rate = serializers.FloatField(allow_null=True)
+    revenue = serializers.CharField()
+    margin = serializers.CharField()
+    cost = serializers.CharField()
+    roi = serializers.FloatField(allow_null=True)
+    control_n = serializers.IntegerField()
+    control_conversions = serializers.IntegerField()
+    control_rate = serializers.FloatField(allow_null=True)
+    control_revenue = serializers.CharField()
+    lift_abs = serializers.FloatField(allow_null=True)
+    lift_rel = serializers.FloatField(allow_null=True)
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+    p_value = serializers.FloatField(allow_null=True)
+    incremental_revenue = serializers.FloatField(allow_null=True)
+    incremental_margin = serializers.FloatField(allow_null=True)
+    incremental_roi = serializers.FloatField(allow_null=True)
+    budget = serializers.CharField(allow_null=True)
+
+    class Meta:
+        ref_name = "CampaignReview"
+
+
 class CampaignReviewApi(APIView):
     """The review of one campaign: contacts, rates, revenue, ROI, lift with CI and p-value."""
 
     permission_classes = [MarketingPermission]
 
-    @extend_schema(responses=serializers.JSONField(), tags=["marketing"])
+    @extend_schema(responses=CampaignReviewSerializer, tags=["marketing"])
     def get(self, request: Request, pk: int) -> Response:
         review = selectors.campaign_review(campaign=selectors.campaign_get(pk=pk))
         return Response(review.as_dict())
@@ -255,10 +315,37 @@ class CampaignReviewListApi(APIView):
 
     permission_classes = [MarketingPermission]
 
-    @extend_schema(responses=serializers.JSONField(), tags=["marketing"])
+    @extend_schema(responses=CampaignReviewSerializer(many=True), tags=["marketing"])
     def get(self, request: Request) -> Response:
         reviews = selectors.campaign_review_list(status=request.query_params.get("status"))
         return Response([r.as_dict() for r in reviews])
+
+
+class OfferSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="campaign, recommendation or benefit")
+    title = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+    campaign_id = serializers.IntegerField(allow_null=True)
+    product_id = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        ref_name = "Offer"
+
+
+class NextBestOfferSerializer(serializers.Serializer):
+    customer_id = serializers.IntegerField()
+    tier = serializers.CharField()
+    tier_label = serializers.CharField()
+    benefits = serializers.ListField(child=serializers.CharField())
+    channels = serializers.ListField(child=serializers.CharField())
+    unsubscribed = serializers.BooleanField()
+    campaigns = serializers.ListField(child=serializers.DictField())
+    recommendations = serializers.ListField(child=serializers.DictField())
+    recommendations_available = serializers.BooleanField()
+    best = OfferSerializer(allow_null=True)
+
+    class Meta:
+        ref_name = "NextBestOffer"
 
 
 class NextBestOfferApi(APIView):
@@ -266,7 +353,7 @@ class NextBestOfferApi(APIView):
 
     permission_classes = [HasRole]
 
-    @extend_schema(responses=serializers.JSONField(), tags=["marketing"])
+    @extend_schema(responses=NextBestOfferSerializer, tags=["marketing"])
     def get(self, request: Request, pk: int) -> Response:
         from dangol.customers.selectors import customer_get
         from dangol.marketing.personalisation import next_best_offer

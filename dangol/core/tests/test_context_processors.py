@@ -17,7 +17,7 @@ def nav_keys(client, user) -> list[str]:
 @pytest.mark.parametrize("role_user", ["admin_user", "manager", "marketing", "analyst"])
 def test_roles_that_query_the_warehouse_see_the_pivot(request, client, role_user):
     user = request.getfixturevalue(role_user)
-    assert nav_keys(client, user) == ["customers", "catalog", "sales", "analytics"]
+    assert nav_keys(client, user) == ["customers", "catalog", "sales", "analytics", "marketing"]
 
 
 @pytest.mark.parametrize("role_user", ["sales", "service"])
