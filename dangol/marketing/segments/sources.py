@@ -33,8 +33,8 @@ def category_choices() -> list[tuple[int, str]]:
 
 def customers_purchased_subquery(
     *, since: dt.datetime, category_path: str | None, excluded_statuses: Sequence[str]
-) -> QuerySet:
-    """Return a subquery of the ids of customers with an order since ``since``.
+) -> tuple[QuerySet, str]:
+    """Return the rows proving a purchase since ``since``, and their customer id column.
 
     With ``category_path``, only orders with a line of a product in that category or
     below it (the path prefix) count. Cancelled and returned orders do not count.
@@ -43,11 +43,11 @@ def customers_purchased_subquery(
 
     if category_path is None:
         orders = Order.objects.filter(ordered_at__gte=since).exclude(status__in=excluded_statuses)
-        return orders.values("customer_id")
+        return orders, "customer_id"
     under = Q(product__category__path=category_path) | Q(
         product__category__path__startswith=category_path + CATEGORY_PATH_SEPARATOR
     )
     lines = OrderLine.objects.filter(under, order__ordered_at__gte=since).exclude(
         order__status__in=excluded_statuses
     )
-    return lines.values("order__customer_id")
+    return lines, "order__customer_id"
