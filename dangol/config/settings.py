@@ -231,3 +231,5 @@ DANGOL_PUBLIC_URL = env_str("DANGOL_PUBLIC_URL", "http://localhost:8000")
 DANGOL_WORKER_SWEEPS += [
     "dangol.marketing.execution.attribution.campaign_conversions_attribute_due"
 ]
+# Scheduled campaigns are launched (members built, control held out) when their time comes.
+DANGOL_WORKER_SWEEPS += ["dangol.marketing.campaigns.services.campaign_launch_due"]

@@ -7,6 +7,7 @@ The code lives by subdomain: ``segments/services.py``, ``campaigns/services.py``
 from dangol.marketing.campaigns.services import (
     campaign_create,
     campaign_launch,
+    campaign_launch_due,
     campaign_members_build,
     campaign_members_suppress,
     campaign_status_set,
@@ -23,6 +24,7 @@ from dangol.marketing.segments.services import (
 __all__ = [
     "campaign_create",
     "campaign_launch",
+    "campaign_launch_due",
     "campaign_members_build",
     "campaign_members_suppress",
     "campaign_status_set",

@@ -383,3 +383,23 @@ def campaign_members_suppress(*, campaign: Campaign, now: dt.datetime | None = N
             status=MemberStatus.SUPPRESSED, suppression_reason=reason, updated_at=now
         )
     return marked
+
+
+def campaign_launch_due(*, now: dt.datetime | None = None) -> list[int]:
+    """Launch every scheduled campaign whose time has come; return their ids.
+
+    Run by the worker's sweep (``DANGOL_WORKER_SWEEPS``); each launch is its own
+    transaction, so one campaign that cannot launch does not hold back the others.
+    """
+    now = now or timezone.now()
+    due = Campaign.objects.filter(status=CampaignStatus.SCHEDULED, scheduled_at__lte=now)
+    launched = []
+    for campaign in due.order_by("scheduled_at", "id"):
+        try:
+            campaign_status_set(
+                actor=None, campaign=campaign, status=CampaignStatus.RUNNING, now=now
+            )
+        except (ValidationError, ConflictError):
+            continue  # changed meanwhile (unscheduled, segment removed): next sweep sees it
+        launched.append(campaign.pk)
+    return launched

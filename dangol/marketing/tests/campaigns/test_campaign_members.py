@@ -231,3 +231,17 @@ def test_campaign_rules(marketing, analyst):
     services.campaign_status_set(actor=marketing, campaign=draft, status="completed")
     with pytest.raises(ConflictError):
         services.campaign_status_set(actor=marketing, campaign=draft, status="running")
+
+
+def test_scheduled_campaigns_launch_when_due(marketing):
+    CustomerFactory()
+    now = timezone.now()
+    due = CampaignFactory(status="scheduled", scheduled_at=now - dt.timedelta(minutes=1))
+    later = CampaignFactory(status="scheduled", scheduled_at=now + dt.timedelta(hours=1))
+    assert services.campaign_launch_due(now=now) == [due.pk]
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert (due.status, due.launched_at) == ("running", now)
+    assert due.members.count() == 1
+    assert later.status == "scheduled" and later.members.count() == 0
+    assert services.campaign_launch_due(now=now) == []
