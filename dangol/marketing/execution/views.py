@@ -22,8 +22,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangol.core.errors import DangolError, NotFoundError
-from dangol.marketing.choices import CampaignChannel
-from dangol.marketing.execution import attribution, calls, exports, selectors, sending, tracking
+from dangol.marketing.execution import (
+    attribution,
+    calls,
+    dispatch,
+    exports,
+    selectors,
+    tracking,
+)
 from dangol.marketing.models import Campaign
 from dangol.marketing.permissions import can_write_marketing
 
@@ -112,16 +118,15 @@ def campaign_execute(request: HttpRequest, pk: int) -> HttpResponse:
     """Start the send (e-mail) or the provider file (SMS, mail); show the job."""
     campaign = _campaign(request, pk)
     try:
-        if campaign.channel == CampaignChannel.EMAIL:
-            job = sending.campaign_email_send(
-                campaign=campaign,
-                actor=request.user,
-                resume_abandoned=request.POST.get("resume_abandoned") == "1",
-            )
-        else:
-            job = exports.campaign_export(campaign=campaign, actor=request.user)
+        job = dispatch.campaign_execute(
+            campaign=campaign,
+            actor=request.user,
+            resume_abandoned=request.POST.get("resume_abandoned") == "1",
+        )
     except DangolError as exc:
         return _error_page(request, campaign, exc)
+    if job is None:  # an outbound-call campaign: deal the calls to agents
+        return redirect("marketing:call_assign", pk=campaign.pk)
     return redirect("job_detail", pk=job.pk)
 
 

@@ -69,3 +69,12 @@ def test_a_draft_campaign_is_not_sent(client, marketing):
     assert response.status_code == 400
     assert "Launch the campaign before sending it" in response.content.decode()
     assert not Job.objects.exists()
+
+
+def test_executing_a_call_campaign_leads_to_the_assignment(client, marketing):
+    campaign = launched_campaign(channel=CampaignChannel.CALL, treated=[customer()])
+    client.force_login(marketing)
+    response = client.post(f"/marketing/campaigns/{campaign.pk}/execute/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/marketing/campaigns/{campaign.pk}/calls/assign/"
+    assert not Job.objects.exists()
