@@ -332,3 +332,19 @@ def test_tier_benefits_and_recommendations_reach_the_template(smtp_server, monke
         f"김민수 고객님 ({tier}, {value_tier}): Wool scarf, Leather gloves / {benefit}"
     ) in received.part("plain")
     assert asked == [(minsu.pk, 3)]
+
+
+def test_a_frequency_cap_counts_the_messages_really_sent(smtp_server):
+    ann = customer(email="ann@example.test")
+    bob = customer(email="bob@example.test")
+    first = launched_campaign(treated=[ann])
+    sending.campaign_email_send_run(campaign=first)
+    second = launched_campaign(treated=[ann, bob], frequency_cap=1, frequency_days=30)
+
+    sending.campaign_email_send_run(campaign=second)
+
+    assert smtp_server.recorder.recipients() == ["ann@example.test", "bob@example.test"]
+    capped = member_of(second, ann)
+    assert (capped.status, capped.suppression_reason) == (
+        MemberStatus.SUPPRESSED, SuppressionReason.FREQUENCY_CAP,
+    )  # fmt: skip
