@@ -12,7 +12,7 @@ from dangol.marketing.execution import sending
 from dangol.marketing.execution.render import message_id_for
 from dangol.marketing.models import Campaign, CampaignMember, Unsubscribe
 from dangol.marketing.tests.execution.conftest import customer, launched_campaign, member_of
-from dangol.marketing.tests.execution.smtp import Fault
+from dangol.marketing.tests.execution.smtp import Fault, free_port
 from dangol.touchpoints.models import Interaction
 
 pytestmark = pytest.mark.django_db
@@ -234,7 +234,8 @@ def test_a_temporary_refusal_stops_the_run_and_the_member_is_sent_on_resume(smtp
 
 def test_an_unreachable_server_claims_nobody(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    # A free port nobody listens on: the connection is refused.
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
     campaign = launched_campaign(treated=[customer(email="p@example.test")])
     with pytest.raises(sending.SendInterrupted):
         sending.campaign_email_send_run(campaign=campaign)
