@@ -11,4 +11,9 @@ Modules, from low level to high level:
 - ``exports``: SMS and direct-mail files for a provider (a background task).
 - ``calls``: call lists assigned to agents and the outcomes they record.
 - ``attribution``: purchases within the attribution window counted as conversions.
+- ``dispatch``: ``campaign_execute``, the one entry point by channel.
+- ``suppress``: the call into the campaign services' suppression, run before any contact.
+- ``selectors``, ``views``, ``urls``: the execution page, tracking endpoints, call lists.
+
+See docs/marketing.md, "Execution and responses".
 """
