@@ -70,7 +70,11 @@ class SegmentMember(models.Model):
     """One customer in the snapshot of a static segment."""
 
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="members")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    # A named (not hidden) reverse relation: code that clears customers finds this table
+    # through Customer._meta.related_objects (the demo's TRUNCATE lists it).
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="segment_memberships"
+    )
 
     class Meta:
         verbose_name = _("segment member")
