@@ -18,6 +18,7 @@ from dangol.analytics.response import api as response_api
 from dangol.catalog import api as catalog_api
 from dangol.core.api import jobs as jobs_api
 from dangol.customers import api as customers_api
+from dangol.marketing import api as marketing_api
 from dangol.sales import api as sales_api
 from dangol.sales import pipeline_api
 from dangol.service import api as service_api
@@ -118,5 +119,34 @@ urlpatterns = [
         "response/models/<int:pk>/score/",
         response_api.ResponseModelScoreApi.as_view(),
         name="response_model_score",
+    # Marketing: segments, campaigns, reviews, next best offer.
+    path("segments/", marketing_api.SegmentCollectionApi.as_view(), name="segment_list"),
+    path("segments/fields", marketing_api.SegmentFieldsApi.as_view(), name="segment_fields"),
+    path("segments/count", marketing_api.SegmentCountApi.as_view(), name="segment_count"),
+    path("segments/<int:pk>/", marketing_api.SegmentItemApi.as_view(), name="segment_detail"),
+    path(
+        "segments/<int:pk>/snapshot",
+        marketing_api.SegmentSnapshotApi.as_view(),
+        name="segment_snapshot",
+    ),
+    path("campaigns/", marketing_api.CampaignCollectionApi.as_view(), name="campaign_list"),
+    path(
+        "campaigns/review", marketing_api.CampaignReviewListApi.as_view(), name="campaign_reviews"
+    ),
+    path("campaigns/<int:pk>/", marketing_api.CampaignItemApi.as_view(), name="campaign_detail"),
+    path(
+        "campaigns/<int:pk>/status",
+        marketing_api.CampaignStatusApi.as_view(),
+        name="campaign_status",
+    ),
+    path(
+        "campaigns/<int:pk>/review",
+        marketing_api.CampaignReviewApi.as_view(),
+        name="campaign_review",
+    ),
+    path(
+        "customers/<int:pk>/next-best-offer",
+        marketing_api.NextBestOfferApi.as_view(),
+        name="customer_next_best_offer",
     ),
 ]

@@ -256,3 +256,31 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DANGOL_LOG_LEVEL", "WARNING")},
 }
+
+# E-mail (campaign execution, docs/marketing.md): Django's SMTP backend in production.
+EMAIL_BACKEND = env_str("DANGOL_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("DANGOL_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DANGOL_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("DANGOL_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("DANGOL_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("DANGOL_EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("DANGOL_EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("DANGOL_EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DANGOL_EMAIL_FROM", "Dangol <noreply@localhost>")
+# Campaign mail: its sender (else DEFAULT_FROM_EMAIL), messages per second, the domain of
+# the deterministic Message-IDs, and an optional ``fn(message_ids) -> set`` that asks the
+# mail provider which of them it accepted (settles sends a crash left in doubt).
+DANGOL_MARKETING_FROM_EMAIL = env_str("DANGOL_MARKETING_FROM_EMAIL")
+DANGOL_MARKETING_EMAIL_RATE = float(env_str("DANGOL_MARKETING_EMAIL_RATE", "10"))
+DANGOL_EMAIL_MESSAGE_ID_DOMAIN = env_str("DANGOL_EMAIL_MESSAGE_ID_DOMAIN")
+DANGOL_MARKETING_SENT_LOOKUP = env_str("DANGOL_MARKETING_SENT_LOOKUP")
+# The free opt-out line Korean law wants at the end of advertising texts (SMS exports).
+DANGOL_MARKETING_SMS_OPT_OUT = env_str("DANGOL_MARKETING_SMS_OPT_OUT")
+# The address customers reach this site at: links in e-mails (tracking, unsubscribe).
+DANGOL_PUBLIC_URL = env_str("DANGOL_PUBLIC_URL", "http://localhost:8000")
+# Campaign conversions are recounted by the worker while attribution windows are open.
+DANGOL_WORKER_SWEEPS += [
+    "dangol.marketing.execution.attribution.campaign_conversions_attribute_due"
+]
+# Scheduled campaigns are launched (members built, control held out) when their time comes.
+DANGOL_WORKER_SWEEPS += ["dangol.marketing.campaigns.services.campaign_launch_due"]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("service/", include("dangol.service.urls")),
     path("pipeline/", include("dangol.sales.pipeline_urls")),
     path("portal/", include("dangol.portal.urls")),
+    path("marketing/", include("dangol.marketing.urls")),
     path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
 ]

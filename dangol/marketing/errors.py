@@ -17,6 +17,11 @@ class MarketingErrorCode(StrEnum):
     INVALID_RESPONSE = "invalid_response"
     INVALID_VALUE = "invalid_value"
     INVALID_GROUP = "invalid_group"
+    INVALID_RULE = "invalid_rule"
+    REQUIRED = "required"
+    NOT_FOUND = "not_found"
+    PERMISSION_DENIED = "permission_denied"
+    WRONG_STATUS = "wrong_status"
 
 
 class ReviewInputError(ValidationError):
@@ -25,9 +30,16 @@ class ReviewInputError(ValidationError):
     code = MarketingErrorCode.INVALID
 
 
+class SegmentRuleError(ValidationError):
+    """A segment rule is not valid; ``field`` is the JSON path of the culprit."""
+
+    code = MarketingErrorCode.INVALID_RULE
+
+
 __all__ = [
     "DangolError",
     "MarketingErrorCode",
     "ReviewInputError",
+    "SegmentRuleError",
     "ValidationError",
 ]

@@ -8,12 +8,20 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 EXPECTED = {
-    "admin_user": ["customers", "catalog", "sales", "pipeline", "service", "analytics"],
-    "manager": ["customers", "catalog", "sales", "pipeline", "service", "analytics"],
+    "admin_user": [
+        "customers",
+        "catalog",
+        "sales",
+        "pipeline",
+        "service",
+        "analytics",
+        "marketing",
+    ],
+    "manager": ["customers", "catalog", "sales", "pipeline", "service", "analytics", "marketing"],
     "sales": ["customers", "catalog", "sales", "pipeline", "service"],
     "service": ["customers", "catalog", "sales", "service"],
-    "marketing": ["customers", "catalog", "sales", "service", "analytics"],
-    "analyst": ["customers", "catalog", "sales", "service", "analytics"],
+    "marketing": ["customers", "catalog", "sales", "service", "analytics", "marketing"],
+    "analyst": ["customers", "catalog", "sales", "service", "analytics", "marketing"],
 }
 
 

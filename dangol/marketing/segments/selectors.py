@@ -1,0 +1,57 @@
+"""Reads of segments: their customers as one query, counts, lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from dangol.core.errors import NotFoundError
+from dangol.customers.models import Customer
+from dangol.marketing.choices import SegmentKind
+from dangol.marketing.errors import MarketingErrorCode
+from dangol.marketing.models import Segment, SegmentMember
+from dangol.marketing.segments.rules import rule_compile
+
+
+def rule_customers(*, rule: Any) -> QuerySet:
+    """Return the customers ``rule`` selects, as one lazy query.
+
+    :raises SegmentRuleError: the rule is not valid.
+    """
+    return Customer.objects.filter(rule_compile(rule))
+
+
+def rule_count(*, rule: Any) -> int:
+    """Return how many customers ``rule`` selects (one COUNT in the database)."""
+    return rule_customers(rule=rule).count()
+
+
+def segment_customers(*, segment: Segment) -> QuerySet:
+    """Return the segment's customers: the snapshot of a static one, the rule's otherwise.
+
+    A static segment never snapshotted yet is evaluated live, like a dynamic one.
+    """
+    if segment.kind == SegmentKind.STATIC and segment.snapshot_at is not None:
+        return Customer.objects.filter(
+            pk__in=SegmentMember.objects.filter(segment=segment).values("customer_id")
+        )
+    return rule_customers(rule=segment.rule)
+
+
+def segment_contains(*, segment: Segment, customer_id: int) -> bool:
+    """Return whether the customer is in the segment now (one indexed probe)."""
+    return segment_customers(segment=segment).filter(pk=customer_id).exists()
+
+
+def segment_get(*, pk: int) -> Segment:
+    """Return one segment or raise ``NotFoundError``."""
+    segment = Segment.objects.filter(pk=pk).select_related("created_by").first()
+    if segment is None:
+        raise NotFoundError("No such segment", code=MarketingErrorCode.NOT_FOUND)
+    return segment
+
+
+def segment_list() -> list[Segment]:
+    """Return every segment, by name."""
+    return list(Segment.objects.select_related("created_by").order_by("name", "id"))
