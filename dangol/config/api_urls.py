@@ -119,6 +119,7 @@ urlpatterns = [
         "response/models/<int:pk>/score/",
         response_api.ResponseModelScoreApi.as_view(),
         name="response_model_score",
+    ),
     # Marketing: segments, campaigns, reviews, next best offer.
     path("segments/", marketing_api.SegmentCollectionApi.as_view(), name="segment_list"),
     path("segments/fields", marketing_api.SegmentFieldsApi.as_view(), name="segment_fields"),

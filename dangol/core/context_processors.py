@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dangol.accounts.roles import ROLE_LABELS, user_role
 from dangol.analytics.olap.permissions import OLAP_ROLES
-from dangol.sales.pipeline_services import ROLES_SELLING as SELLING_ROLES
 from dangol.marketing.permissions import MARKETING_READ_ROLES
+from dangol.sales.pipeline_services import ROLES_SELLING as SELLING_ROLES
 
 # (key, label, URL name, who may open it); the key is the URL namespace that marks the
 # entry as current; ``None`` means every staff role.
