@@ -7,9 +7,6 @@ risk, what to offer next, and a quick log of the call with its outcome.
 
 from __future__ import annotations
 
-import importlib
-import logging
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,7 +22,6 @@ from dangol.service import selectors
 from dangol.touchpoints import selectors as touchpoint_selectors
 from dangol.touchpoints.services import interaction_log
 
-logger = logging.getLogger(__name__)
 AGENT_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.SERVICE, Role.SALES})
 
 OUTCOMES = [
@@ -57,19 +53,6 @@ class CallLogForm(forms.Form):
     body = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-
-
-def _optional(module: str, function: str, **kwargs):
-    """Call another app's read if it is installed; an agent's screen must not fail for it."""
-    try:
-        reader = getattr(importlib.import_module(module), function)
-    except (ImportError, AttributeError):
-        return None
-    try:
-        return reader(**kwargs)
-    except Exception:  # a panel failing must not take the agent's whole screen down
-        logger.exception("Agent panel %s.%s failed", module, function)
-        return None
 
 
 def _require_agent(request: HttpRequest) -> None:
@@ -126,15 +109,6 @@ def agent_customer(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user, customer_id=customer.pk, status="active", size=10
         ).items,
         "timeline": touchpoint_selectors.customer_timeline(customer=customer, limit=15),
-        "offer": _optional(
-            "dangol.marketing.personalisation", "next_best_offer", customer_id=customer.pk
-        ),
-        "recommendations": _optional(
-            "dangol.analytics.recommend.selectors",
-            "recommendations_for_customer",
-            customer_id=customer.pk,
-            limit=5,
-        ),
         "form": form,
     }
     return render(request, "service/agent_customer.html", context)

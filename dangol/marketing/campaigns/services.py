@@ -10,6 +10,7 @@ only to ``arm=treatment, status=pending`` members.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -33,6 +34,8 @@ from dangol.marketing.errors import MarketingErrorCode
 from dangol.marketing.models import Campaign, CampaignMember, Segment, Unsubscribe
 from dangol.marketing.permissions import can_write_marketing
 from dangol.marketing.segments.selectors import segment_customers
+
+logger = logging.getLogger(__name__)
 
 # Fields fixed once the campaign is launched: they decide who is in it and how.
 STRUCTURAL = (
@@ -402,4 +405,19 @@ def campaign_launch_due(*, now: dt.datetime | None = None) -> list[int]:
         except (ValidationError, ConflictError):
             continue  # changed meanwhile (unscheduled, segment removed): next sweep sees it
         launched.append(campaign.pk)
+        _execute_launched(campaign)
     return launched
+
+
+def _execute_launched(campaign: Campaign) -> None:
+    """Start the send (email) or the provider file (SMS, mail) of a campaign just launched.
+
+    Call campaigns wait for a person to deal their members to agents. A send that cannot
+    start is logged; the campaign page still offers to start it by hand.
+    """
+    from dangol.marketing.execution.dispatch import campaign_execute
+
+    try:
+        campaign_execute(campaign=Campaign.objects.get(pk=campaign.pk), actor=None)
+    except (ValidationError, ConflictError):
+        logger.exception("Scheduled campaign %s launched but its send did not start", campaign.pk)

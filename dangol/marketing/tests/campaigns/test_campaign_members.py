@@ -245,3 +245,15 @@ def test_scheduled_campaigns_launch_when_due(marketing):
     assert due.members.count() == 1
     assert later.status == "scheduled" and later.members.count() == 0
     assert services.campaign_launch_due(now=now) == []
+
+
+def test_a_scheduled_email_campaign_starts_sending_when_it_launches(marketing):
+    from dangol.core.models import Job
+
+    CustomerFactory(consent_email=True)
+    now = timezone.now()
+    due = CampaignFactory(
+        status="scheduled", scheduled_at=now - dt.timedelta(minutes=1), channel="email"
+    )
+    assert services.campaign_launch_due(now=now) == [due.pk]
+    assert Job.objects.filter(kind__startswith="marketing.").count() == 1
