@@ -19,6 +19,7 @@ urlpatterns = [
     path("products/", include("dangol.catalog.urls")),
     path("orders/", include("dangol.sales.urls")),
     path("analytics/", include("dangol.analytics.urls")),
+    path("integration/", include("dangol.integration.urls")),
     path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangol.accounts.roles import ROLE_LABELS, user_role
 from dangol.analytics.olap.permissions import OLAP_ROLES
+from dangol.integration.permissions import IMPORT_ROLES
 
 # (key, label, URL name, who may open it); the key is the URL namespace that marks the
 # entry as current; ``None`` means every staff role.
@@ -19,6 +20,7 @@ NAVIGATION = [
     ("catalog", _("Products"), "catalog:product_list", None),
     ("sales", _("Orders"), "sales:order_list", None),
     ("analytics", _("Pivot"), "analytics:pivot", OLAP_ROLES),
+    ("integration", _("Imports"), "integration:imports", IMPORT_ROLES),
 ]
 
 

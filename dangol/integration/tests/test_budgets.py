@@ -35,7 +35,7 @@ def stored() -> list[tuple]:
 
 @pytest.mark.django_db
 def test_budgets_import_upserts_and_reimport_changes_nothing(tmp_path, setup):
-    rows = ["C001,Dairy > Milk,\"1,200,000\"", "C001,Bakery,300000.50", "C002,Dairy>Milk,0"]
+    rows = ['C001,Dairy > Milk,"1,200,000"', "C001,Bakery,300000.50", "C002,Dairy>Milk,0"]
     result = import_file(kind="budgets", path=budgets(tmp_path, rows))
     assert (result.inserted, result.updated, result.unchanged) == (3, 0, 0)
     assert stored() == [
@@ -73,14 +73,12 @@ def test_bad_budget_rows_are_rejected_with_their_line(tmp_path, setup):
         (
             5,
             "category_path",
-            "duplicate customer_external_id + category_path in the file "
-            "(2 rows, first at line 5)",
+            "duplicate customer_external_id + category_path in the file (2 rows, first at line 5)",
         ),
         (
             6,
             "category_path",
-            "duplicate customer_external_id + category_path in the file "
-            "(2 rows, first at line 5)",
+            "duplicate customer_external_id + category_path in the file (2 rows, first at line 5)",
         ),
     ]
     assert CategoryBudget.objects.count() == 0  # all-or-nothing
