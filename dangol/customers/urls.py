@@ -5,5 +5,6 @@ from dangol.customers import views
 app_name = "customers"
 urlpatterns = [
     path("", views.customer_list_view, name="list"),
+    path("export.<str:suffix>", views.customer_export_view, name="export"),
     path("<int:pk>/", views.customer_detail_view, name="detail"),
 ]
