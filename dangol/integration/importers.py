@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 
 from dangol.catalog.bulk import category_ids_existing, product_bulk_upsert, product_ids_by_sku
 from dangol.customers.bulk import (
@@ -261,7 +262,6 @@ def _import_in_slices(
     as for a file read whole. All-or-nothing stops staging at the first bad row (nothing
     will be written) but reads on, so that the reject file lists every bad row.
     """
-    header_text, header_bytes = header
     size = path.stat().st_size
     keys = streaming.FileKeys(kind)
     lookups = _lookups(kind)
@@ -275,7 +275,6 @@ def _import_in_slices(
             ),
         }
     bar = _progress_bar(2 * PROGRESS_THRESHOLD + 1, show_progress)
-    staged = 0
 
     def advance(count: int) -> None:
         if bar is not None:
@@ -291,6 +290,52 @@ def _import_in_slices(
             progress_total(total)
 
     result = ImportResult(kind=kind, path=path, encoding=codec)
+    with _temp_tables_on_disk():
+        return _stream_into(
+            kind=kind,
+            path=path,
+            header=header,
+            mapping=mapping,
+            skip_bad=skip_bad,
+            lookups=lookups,
+            keys=keys,
+            result=result,
+            size=size,
+            bar=bar,
+            advance=advance,
+            estimate=estimate,
+        )
+
+
+@contextmanager
+def _temp_tables_on_disk():
+    """Keep SQLite's temporary tables in files (the OS caches them) during a big import.
+
+    The project's connections keep temporary tables in memory (``temp_store=MEMORY``),
+    which would put the staged copy of a ten-million-line file in the process's memory.
+    SQLite can switch only outside a transaction; inside one (tests) nothing changes.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA temp_store")
+        before = cursor.fetchone()[0]
+        cursor.execute("PRAGMA temp_store = FILE")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA temp_store = {int(before)}")
+
+
+def _stream_into(
+    *, kind, path, header, mapping, skip_bad, lookups, keys, result, size, bar, advance, estimate
+) -> ImportResult:
+    """Read, validate and stage the slices, check across the file, then merge."""
+    header_text, header_bytes = header
+    codec = result.encoding
+    staged = 0
     reject_parts: list[pd.DataFrame] = []
     present: frozenset[str] = frozenset()
     has_rejects = False
