@@ -40,7 +40,7 @@ from dangol.integration.validate import (
 # Files at least this big are imported in slices (smaller ones are read whole: faster).
 STREAM_MIN_BYTES = 48 * 1024 * 1024
 # About this many bytes of the file are parsed, validated and staged at a time.
-SLICE_BYTES = 16 * 1024 * 1024
+SLICE_BYTES = 8 * 1024 * 1024
 _READ_BLOCK = 8 * 1024 * 1024
 STREAM_KINDS = ("customers", "orders")
 
@@ -191,11 +191,14 @@ class CrossFile:
 
 
 def _codes(chunks: list[pa.Array]) -> tuple[np.ndarray, pa.Array]:
-    """Return one code per row and the dictionary of distinct values of ``chunks``."""
+    """Return one int32 code per row and the dictionary of distinct values of ``chunks``."""
     if not chunks:
-        return np.zeros(0, dtype=np.int64), pa.array([], type=pa.string())
+        return np.zeros(0, dtype=np.int32), pa.array([], type=pa.string())
     merged = pa.chunked_array(chunks).unify_dictionaries().combine_chunks()
-    return merged.indices.to_numpy(zero_copy_only=False).astype(np.int64), merged.dictionary
+    chunks.clear()
+    return merged.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False), (
+        merged.dictionary
+    )
 
 
 def _values(dictionary: pa.Array, codes: np.ndarray) -> list[str]:
@@ -207,43 +210,70 @@ def _empty_code(dictionary: pa.Array) -> int:
     return int(found[0]) if len(found) else -1
 
 
-def _first_index(codes: np.ndarray, size: int) -> np.ndarray:
+def _first_rows(codes: np.ndarray, size: int) -> np.ndarray:
     """Return, for each code, the index of its first row (rows are in file order)."""
-    first = np.full(size, -1, dtype=np.int64)
-    unique, index = np.unique(codes, return_index=True)
-    first[unique] = index
+    first = np.full(size, np.iinfo(np.int32).max, dtype=np.int32)
+    np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int32))
     return first
 
 
+_SEP = "\x1f"  # joins an order line's own fields into one compact key (never in a value)
+
+
+def _repeated_rows(key: np.ndarray) -> np.ndarray:
+    """Return the indices of the rows whose ``key`` occurs more than once (sorted)."""
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    same = ordered[1:] == ordered[:-1]
+    del ordered
+    repeated = np.zeros(len(key), dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    return np.sort(order[repeated])
+
+
 class FileKeys:
-    """The keys of every row of a file read in slices, for the checks across the file."""
+    """The keys of every row of a file read in slices, for the checks across the file.
+
+    Per row: its line (int32), its key columns dictionary-encoded per slice, and for
+    orders the order's own fields (customer, time, channel, status) joined into one
+    dictionary-encoded value; a few bytes a row in all, so ten million lines fit in a
+    few hundred megabytes.
+    """
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.key_columns = KEYS[kind]
         self.lines: list[np.ndarray] = []
-        self.slice_of: list[np.ndarray] = []
         self.columns: dict[str, list[pa.Array]] = {}
+        self.header_names: list[str] = []
         self.row_bad: list[np.ndarray] = []
 
     def add(self, frame: pd.DataFrame, bad_lines) -> None:
         """Remember the stripped keys of ``frame``'s rows and which rows were bad."""
-        number = len(self.lines)
-        self.lines.append(np.asarray(frame.index, dtype=np.int64))
-        self.slice_of.append(np.full(len(frame), number, dtype=np.int32))
-        names = list(self.key_columns)
+        self.lines.append(np.asarray(frame.index, dtype=np.int32))
+        for name in self.key_columns:
+            self._store(name, frame[name].astype(str).str.strip())
         if self.kind == "orders":
-            names += [c for c in ORDER_HEADER_COLUMNS if c in frame.columns]
-        for name in names:
-            values = frame[name].astype(str).str.strip().to_numpy(dtype=object)
-            self.columns.setdefault(name, []).append(
-                pa.array(values, type=pa.string()).dictionary_encode()
-            )
+            self.header_names = [c for c in ORDER_HEADER_COLUMNS if c in frame.columns]
+            fields = [
+                frame[name].astype(str).str.strip().str.replace(_SEP, " ", regex=False)
+                for name in self.header_names
+            ]  # a separator inside a value (a bad row anyway) must not shift the fields
+            joined = fields[0]
+            for values in fields[1:]:
+                joined = joined + _SEP + values
+            self._store("header", joined)
         self.row_bad.append(np.fromiter(bad_lines, dtype=np.int64, count=len(bad_lines)))
+
+    def _store(self, name: str, values: pd.Series) -> None:
+        array = pa.array(values.to_numpy(dtype=object), type=pa.string())
+        self.columns.setdefault(name, []).append(array.dictionary_encode())
 
     def check(self) -> CrossFile:
         """Run the checks across the file; return their rejects and every bad line."""
-        lines = np.concatenate(self.lines) if self.lines else np.zeros(0, dtype=np.int64)
+        sizes = [len(part) for part in self.lines]
+        lines = np.concatenate(self.lines) if self.lines else np.zeros(0, dtype=np.int32)
         self.lines = []
         parts: list[pd.DataFrame] = []
         bad = np.concatenate(self.row_bad) if self.row_bad else np.zeros(0, dtype=np.int64)
@@ -251,33 +281,17 @@ class FileKeys:
         parts.append(self._duplicates(lines, key_codes))
         renumber: list[tuple[int, int]] = []
         if self.kind == "orders":
-            numbers, dictionary = key_codes["order_number"]
-            first = _first_index(numbers, len(dictionary))[numbers]
-            for name in ORDER_HEADER_COLUMNS:
-                if name not in self.columns:
-                    continue
-                codes, values = _codes(self.columns.pop(name))
-                differs = np.flatnonzero(codes != codes[first])
-                if len(differs):
-                    parts.append(
-                        pd.DataFrame(
-                            {
-                                "line": lines[differs],
-                                "column": name,
-                                "value": _values(values, codes[differs]),
-                                "reason": [
-                                    f"differs from line {line} of the same order"
-                                    for line in lines[first[differs]]
-                                ],
-                            }
-                        )
-                    )
-            bad = np.union1d(bad, np.concatenate([p["line"].to_numpy(np.int64) for p in parts]))
+            numbers, dictionary = key_codes.pop("order_number")
+            key_codes.clear()
+            first_of = _first_rows(numbers, len(dictionary))
+            parts.append(self._disagreeing(lines, numbers, first_of))
+            found = [p["line"].to_numpy(np.int64) for p in parts if len(p)]
+            bad = np.union1d(bad, np.concatenate(found)) if found else np.unique(bad)
             whole = self._whole_orders(lines, numbers, dictionary, bad)
             if len(whole):
                 parts.append(whole)
                 bad = np.union1d(bad, whole["line"].to_numpy(np.int64))
-            renumber = self._renumber(lines, numbers, len(dictionary), first)
+            renumber = self._renumber(lines, numbers, first_of, sizes)
         rejects = [p for p in parts if len(p)]
         table = (
             pd.concat(rejects, ignore_index=True)
@@ -296,47 +310,65 @@ class FileKeys:
         for name in names:
             codes, dictionary = key_codes[name]
             filled &= codes != _empty_code(dictionary)
-            key = key * max(len(dictionary), 1) + codes
-        rows = np.flatnonzero(filled)
+            key *= max(len(dictionary), 1)
+            key += codes
+        key[~filled] = -1 - np.arange(int((~filled).sum()), dtype=np.int64)  # never equal
+        rows = _repeated_rows(key)
         if not len(rows):
             return pd.DataFrame(columns=REJECT_COLUMNS)
-        _unique, first, inverse, counts = np.unique(
-            key[rows], return_index=True, return_inverse=True, return_counts=True
-        )
-        dup = np.flatnonzero(counts[inverse] > 1)
-        if not len(dup):
-            return pd.DataFrame(columns=REJECT_COLUMNS)
+        groups = pd.Series(lines[rows].astype(np.int64)).groupby(key[rows])
+        count = groups.transform("size").to_numpy()
+        first = groups.transform("min").to_numpy()
+        del key
         last = names[-1]
         codes, dictionary = key_codes[last]
-        picked = rows[dup]
         label = " + ".join(names)
         return pd.DataFrame(
             {
-                "line": lines[picked],
+                "line": lines[rows].astype(np.int64),
                 "column": last,
-                "value": _values(dictionary, codes[picked]),
+                "value": _values(dictionary, codes[rows]),
                 "reason": [
-                    f"duplicate {label} in the file ({count} rows, first at line {line})"
-                    for count, line in zip(
-                        counts[inverse[dup]], lines[rows[first[inverse[dup]]]], strict=True
-                    )
+                    f"duplicate {label} in the file ({n} rows, first at line {f})"
+                    for n, f in zip(count, first, strict=True)
                 ],
             }
         )
+
+    def _disagreeing(self, lines, numbers, first_of) -> pd.DataFrame:
+        """Reject lines whose order fields differ from the first line of their order."""
+        if "header" not in self.columns:
+            return pd.DataFrame(columns=REJECT_COLUMNS)
+        header, values = _codes(self.columns.pop("header"))
+        first = first_of[numbers]
+        rows = np.flatnonzero(header != header[first])
+        if not len(rows):
+            return pd.DataFrame(columns=REJECT_COLUMNS)
+        mine = _values(values, header[rows])
+        theirs = _values(values, header[first[rows]])
+        out = []
+        names = self.header_names
+        for row, own, other in zip(rows, mine, theirs, strict=True):
+            reason = f"differs from line {int(lines[first[row]])} of the same order"
+            for name, a, b in zip(names, own.split(_SEP), other.split(_SEP), strict=True):
+                if a != b:
+                    out.append((int(lines[row]), name, a, reason))
+        return pd.DataFrame(out, columns=REJECT_COLUMNS)
 
     def _whole_orders(self, lines, numbers, dictionary, bad: np.ndarray) -> pd.DataFrame:
         """Reject every line of an order one of whose lines is bad."""
         is_bad = np.isin(lines, bad)
         if not is_bad.any():
             return pd.DataFrame(columns=REJECT_COLUMNS)
-        first_bad = np.full(len(dictionary), np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first_bad, numbers[is_bad], lines[is_bad])
-        collateral = np.flatnonzero(~is_bad & (first_bad[numbers] != np.iinfo(np.int64).max))
+        none = np.iinfo(np.int64).max
+        first_bad = np.full(len(dictionary), none, dtype=np.int64)
+        np.minimum.at(first_bad, numbers[is_bad], lines[is_bad].astype(np.int64))
+        collateral = np.flatnonzero(~is_bad & (first_bad[numbers] != none))
         if not len(collateral):
             return pd.DataFrame(columns=REJECT_COLUMNS)
         return pd.DataFrame(
             {
-                "line": lines[collateral],
+                "line": lines[collateral].astype(np.int64),
                 "column": "order_number",
                 "value": _values(dictionary, numbers[collateral]),
                 "reason": [
@@ -346,16 +378,24 @@ class FileKeys:
             }
         )
 
-    def _renumber(self, lines, numbers, size: int, first: np.ndarray) -> list[tuple[int, int]]:
+    def _renumber(self, lines, numbers, first_of, sizes) -> list[tuple[int, int]]:
         """Map each order's first line in a later slice to its first line in the file."""
-        slices = np.concatenate(self.slice_of) if self.slice_of else np.zeros(0, np.int32)
-        self.slice_of = []
-        if not len(lines):
-            return []
-        local = slices.astype(np.int64) * max(size, 1) + numbers
-        _unique, local_first = np.unique(local, return_index=True)
-        moved = local_first[lines[local_first] != lines[first[local_first]]]
-        return list(zip(lines[moved].tolist(), lines[first[moved]].tolist(), strict=True))
+        out: list[tuple[int, int]] = []
+        start = 0
+        for size in sizes:
+            codes = numbers[start : start + size]
+            unique, local = np.unique(codes, return_index=True)
+            local = local + start
+            moved = np.flatnonzero(first_of[unique] != local)
+            out.extend(
+                zip(
+                    lines[local[moved]].tolist(),
+                    lines[first_of[unique[moved]]].tolist(),
+                    strict=True,
+                )
+            )
+            start += size
+        return out
 
 
 class CachedLookup:
