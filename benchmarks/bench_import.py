@@ -160,6 +160,18 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _peak_reset() -> None:
+    """Reset the process's peak RSS (Linux ``clear_refs``), to measure one step alone."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_since_reset_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def worker(task: str, url: str, data_dir: str, files: dict) -> dict:
     _setup_django(url, data_dir)
     from django.core.management import call_command
@@ -172,10 +184,18 @@ def worker(task: str, url: str, data_dir: str, files: dict) -> dict:
     from dangol.integration.importers import import_file
 
     out: dict = {"task": task}
+    if task.endswith("_whole"):
+        # The same-run baseline: the file read, validated and staged whole (no slices).
+        from dangol.integration import streaming
+
+        streaming.STREAM_MIN_BYTES = 1 << 62
+        task = task.removesuffix("_whole")
     if task == "customers":
+        _peak_reset()
         t0 = time.perf_counter()
         result = import_file(kind="customers", path=files["customers"])
         out["seconds"] = time.perf_counter() - t0
+        out["step_peak_mb"] = _peak_since_reset_mb()
         out["rows"] = result.inserted
         t0 = time.perf_counter()
         again = import_file(kind="customers", path=files["customers"])
@@ -188,9 +208,11 @@ def worker(task: str, url: str, data_dir: str, files: dict) -> dict:
     elif task == "orders":
         import_file(kind="products", path=files["products"])
         import_file(kind="customers", path=files["customers"])
+        _peak_reset()
         t0 = time.perf_counter()
         result = import_file(kind="orders", path=files["orders"])
         out["seconds"] = time.perf_counter() - t0
+        out["step_peak_mb"] = _peak_since_reset_mb()
         out["orders"] = result.inserted
         out["rows"] = result.extra.get("lines_written", 0)
     elif task == "sample_ours":
@@ -313,6 +335,33 @@ def run(task: str, url: str, files: dict) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _make_files(files: dict, args) -> None:
+    Path(files["customers"]).parent.mkdir(parents=True, exist_ok=True)
+    make_customers_csv(Path(files["customers"]), args.customers)
+    make_changed_csv(Path(files["customers"]), Path(files["changed"]))
+    make_customers_csv(Path(files["sample"]), args.sample, seed=9)
+    make_customers_csv(Path(files["sample_iex"]), args.iex_sample, seed=9)
+    make_products_csv(Path(files["products"]), 2_000)
+    _make_orders_in_parts(Path(files["orders"]), args.lines, args.customers, 2_000)
+
+
+def _make_orders_in_parts(path: Path, lines: int, customers: int, products: int) -> None:
+    """Write the order lines a million at a time (10M at once needs ~6 GB here)."""
+    step = 1_000_000
+    with path.open("w", encoding="utf-8") as out:
+        for part, start in enumerate(range(0, lines, step)):
+            tmp = path.with_suffix(f".part{part}")
+            make_orders_csv(tmp, min(step, lines - start), customers, products, seed=8 + part)
+            text = tmp.read_text(encoding="utf-8")
+            if part:
+                text = text.split("\n", 1)[1]
+                # Order numbers of each part are their own: prefix them with the part.
+                text = text.replace("\nO", f"\nO{part:02d}-").removeprefix("O")
+                text = f"O{part:02d}-" + text
+            out.write(text)
+            tmp.unlink()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -323,7 +372,12 @@ def main() -> None:
     parser.add_argument("--order-runs", type=int, default=1)
     parser.add_argument("--vendors", default="sqlite,postgresql")
     parser.add_argument("--pg-url", default=DEFAULT_PG)
-    parser.add_argument("--skip", default="", help="comma list: customers,orders,baselines")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="comma list: customers,orders,baselines,customers_whole,orders_whole",
+    )
+    parser.add_argument("--files-dir", help="generate the files here once and reuse them")
     parser.add_argument("--worker")
     parser.add_argument("--url", default="")
     parser.add_argument("--data-dir")
@@ -334,19 +388,16 @@ def main() -> None:
         return
 
     skip = set(filter(None, args.skip.split(",")))
-    work = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    # --files-dir: reuse the files of an earlier run (a 10M-line file takes minutes).
+    work = Path(args.files_dir) if args.files_dir else Path(tempfile.mkdtemp(prefix="bench-"))
     files = {
         k: str(work / f"{k}.csv")
         for k in ("customers", "changed", "sample", "sample_iex", "products", "orders")
     }
     t0 = time.perf_counter()
-    make_customers_csv(Path(files["customers"]), args.customers)
-    make_changed_csv(Path(files["customers"]), Path(files["changed"]))
-    make_customers_csv(Path(files["sample"]), args.sample, seed=9)
-    make_customers_csv(Path(files["sample_iex"]), args.iex_sample, seed=9)
-    make_products_csv(Path(files["products"]), 2_000)
-    make_orders_csv(Path(files["orders"]), args.lines, args.customers, 2_000)
-    print(f"# files generated in {time.perf_counter() - t0:.1f} s in {work}", flush=True)
+    if not args.files_dir or not Path(files["orders"]).exists():
+        _make_files(files, args)
+    print(f"# files ready in {time.perf_counter() - t0:.1f} s in {work}", flush=True)
     report: dict = {}
     for vendor in args.vendors.split(","):
         url = args.pg_url if vendor == "postgresql" else ""
@@ -356,8 +407,12 @@ def main() -> None:
             tasks += [("sample_ours", 1), ("sample_orm", 1), ("sample_iex", 1)]
         if "customers" not in skip:
             tasks.append(("customers", args.runs))
+        if "customers_whole" not in skip:
+            tasks.append(("customers_whole", args.runs))
         if "orders" not in skip:
             tasks.append(("orders", args.order_runs))
+        if "orders_whole" not in skip:
+            tasks.append(("orders_whole", args.order_runs))
         for task, runs in tasks:
             results = [run(task, url, files) for _ in range(runs)]
             secs = [r["seconds"] for r in results]
@@ -368,6 +423,7 @@ def main() -> None:
                 "rows": rows,
                 "rows_per_s": round(rows / statistics.median(secs)),
                 "peak_mb": round(max(r["peak_mb"] for r in results)),
+                "step_peak_mb": round(max(r.get("step_peak_mb", 0) for r in results)),
                 **{
                     k: v
                     for k, v in results[0].items()
@@ -388,6 +444,19 @@ def main() -> None:
                 res[task]["extrapolated_s"] = round(per_row * args.customers, 1)
                 res[task]["times_slower"] = round(per_row * args.customers / ours, 1)
             print(f"{vendor:10} ratios {json.dumps(res, ensure_ascii=False)}", flush=True)
+        for kind in ("customers", "orders"):
+            if {kind, f"{kind}_whole"} <= set(res):
+                # Slices against the whole file, same run: time and the step's peak memory.
+                res[f"{kind}_sliced_vs_whole"] = {
+                    "time_ratio": round(
+                        res[kind]["median_s"] / res[f"{kind}_whole"]["median_s"], 2
+                    ),
+                    "memory_ratio": round(
+                        res[kind]["step_peak_mb"] / max(res[f"{kind}_whole"]["step_peak_mb"], 1),
+                        2,
+                    ),
+                }
+                print(f"{vendor:10} {kind} sliced/whole {res[f'{kind}_sliced_vs_whole']}")
         report[vendor] = res
     print(json.dumps(report, indent=2, ensure_ascii=False))
 

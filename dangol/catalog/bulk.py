@@ -65,6 +65,18 @@ def category_ids_by_path(*, paths: Iterable[str]) -> dict[str, int]:
     return {path: known[path] for path in wanted}
 
 
+def category_ids_existing(*, paths: Iterable[str]) -> dict[str, int]:
+    """Return ``{path as given: id}`` for the paths that name an existing category.
+
+    Levels are compared stripped ("Dairy>Milk" names "Dairy > Milk"); nothing is created.
+    """
+    wanted = {p: normalize_category_path(p) for p in paths}
+    known = dict(
+        Category.objects.filter(path__in=set(wanted.values()) - {""}).values_list("path", "id")
+    )
+    return {given: known[path] for given, path in wanted.items() if path in known}
+
+
 def product_ids_by_sku(*, skus: list[str]) -> dict[str, int]:
     """Return ``{sku: id}`` for the given SKUs that exist."""
     found: dict[str, int] = {}

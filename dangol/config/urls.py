@@ -23,6 +23,7 @@ urlpatterns = [
     path("pipeline/", include("dangol.sales.pipeline_urls")),
     path("portal/", include("dangol.portal.urls")),
     path("marketing/", include("dangol.marketing.urls")),
+    path("integration/", include("dangol.integration.urls")),
     path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
 ]

@@ -104,6 +104,12 @@ def customer_ids_by_external_id(*, external_ids: list[str]) -> dict[str, int]:
     return found
 
 
+def customer_external_id_index() -> dict[str, int]:
+    """Return ``{external_id: id}`` of every customer that has an external id."""
+    rows = Customer.objects.filter(external_id__isnull=False).values_list("external_id", "id")
+    return dict(rows.iterator(chunk_size=20_000))
+
+
 def customer_group_ids(*, keys: list[str]) -> dict[str, int]:
     """Return ``{key: id}`` for groups named by code, name or Korean name."""
     found: dict[str, int] = {}
@@ -131,10 +137,52 @@ def _prepare(table: pd.DataFrame, present: Iterable[str]) -> tuple[pd.DataFrame,
     frame["email"] = normalize_email_column(frame["email"])
     frame["phone"] = frame["phone"].fillna("").astype(str).str.strip()
     frame["phone_digits"] = normalize_phone_column(frame["phone"])
+    return frame[[n for n, _ in COLUMNS]], _updatable(present)
+
+
+def _updatable(present: set[str]) -> list[str]:
+    """Return the columns an update of an existing customer may change."""
     updatable = [n for n, _ in COLUMNS if n in present and n != "external_id"]
     if "phone" in updatable:
         updatable.append("phone_digits")
-    return frame[[n for n, _ in COLUMNS]], updatable
+    return updatable
+
+
+def customer_bulk_stage_begin() -> None:
+    """Create the (empty) staging table of a customer upsert; call inside a transaction."""
+    temp_table_create(name=_STAGE, columns=[*_STAGED, ("customer_id", "int"), ("changed", "bool")])
+
+
+def customer_bulk_stage(
+    *,
+    table: pd.DataFrame,
+    present: Iterable[str],
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Stage validated customer rows (one slice of a file) for ``customer_bulk_merge``.
+
+    The table's index (the file line, increasing across slices) orders the merge.
+    Returns the number of rows staged.
+    """
+    frame, _ = _prepare(table, set(present))
+    if len(frame) == 0:
+        return 0
+    index = np.asarray(table.index, dtype="int64")
+    frame["seq"] = index if (np.diff(index) > 0).all() else np.arange(len(frame))
+    _stage(frame, progress)
+    return len(frame)
+
+
+def customer_bulk_stage_drop(*, lines: Iterable[int]) -> None:
+    """Remove staged rows of the given file lines (rejected by checks across the file)."""
+    rows = [(int(line),) for line in lines]
+    if not rows:
+        return
+    temp_table_create(name="tmp_customer_drop", columns=[("line", "int")])
+    bulk_insert(table="tmp_customer_drop", columns=["line"], rows=rows)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_STAGE} WHERE seq IN (SELECT line FROM tmp_customer_drop)")
+    temp_table_drop(name="tmp_customer_drop")
 
 
 @transaction.atomic
@@ -159,15 +207,31 @@ def customer_bulk_upsert(
     Consent changes leave a ``ConsentEvent`` each (new customers: the consents granted).
     """
     present = set(table.columns if present is None else present)
-    frame, updatable = _prepare(table, present)
-    total = len(frame)
-    if total == 0:
+    if len(table) == 0:
+        return UpsertResult()
+    customer_bulk_stage_begin()
+    customer_bulk_stage(table=table, present=present, progress=progress)
+    return customer_bulk_merge(present=present, source=source, progress=progress)
+
+
+@transaction.atomic
+def customer_bulk_merge(
+    *,
+    present: Iterable[str],
+    source: str = "import",
+    progress: Callable[[int], None] | None = None,
+) -> UpsertResult:
+    """Merge the staged customers into the table (see ``customer_bulk_upsert``)."""
+    present = set(present)
+    updatable = _updatable(present)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), MIN(seq), MAX(seq) FROM {_STAGE}")
+        total, low, high = cursor.fetchone()
+    if not total:
+        temp_table_drop(name=_STAGE)
         return UpsertResult()
     qn = connection.ops.quote_name
     now = sql_datetime(timezone.now())
-    temp_table_create(name=_STAGE, columns=[*_STAGED, ("customer_id", "int"), ("changed", "bool")])
-    frame["seq"] = np.arange(total)
-    _stage(frame, progress)
     target = Customer._meta.db_table
     events = ConsentEvent._meta.db_table
     differs = " OR ".join(sql_distinct(f"c.{qn(n)}", f"t.{qn(n)}") for n in updatable) or "FALSE"
@@ -223,7 +287,9 @@ def customer_bulk_upsert(
         with indexes_rebuilt_after(table=target, enabled=rebuild):
             # The merge runs in slices of the staged rows, so that a million-row import
             # shows progress through its longest step, not only through the staging.
-            for start in range(0, total, MERGE_STEP):
+            # Slices of MERGE_STEP staged rows (seq is a file line: gaps are possible).
+            merged = 0
+            for start in range(low, high + 1, MERGE_STEP):
                 if inserted or updated:
                     cursor.execute(
                         f"INSERT INTO {target} ({insert_cols}, custom_fields, version, "
@@ -234,7 +300,11 @@ def customer_bulk_upsert(
                         ["{}", now, now, start, start + MERGE_STEP],
                     )
                 if progress is not None:
-                    progress(min(MERGE_STEP, total - start))
+                    # Rows merged so far, pro rata of the seq range (exactly ``total`` at
+                    # the end).
+                    reached = total * (min(start + MERGE_STEP, high + 1) - low) // (high + 1 - low)
+                    progress(reached - merged)
+                    merged = reached
         granted = [
             (pos, channel)
             for pos, channel in enumerate(CONSENT_CHANNELS)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from dangol.core.errors import NotFoundError
 from dangol.core.pagination import Page, keyset_page_by_id
@@ -280,6 +281,42 @@ def customer_list(
             before=before,
         )
     return page
+
+
+def customer_search_condition(query: str) -> Q | None:
+    """Return the condition the list's search box applies, for reads of every match.
+
+    The same branches as ``customer_list`` (and the same matching: the FTS5 trigram
+    table on SQLite, ``icontains`` on PostgreSQL, the same prefix ranges), OR-ed into one
+    condition without paging: for exports of the list. ``None`` for an empty query.
+    """
+    query = (query or "").strip()[:100]
+    if not query:
+        return None
+    condition = Q()
+    for branch in _search_branches(query):
+        if isinstance(branch, _Substring):
+            if connection.vendor == "postgresql":
+                condition |= Q(name__icontains=branch.text)
+            else:
+                phrase = '"' + branch.text.replace('"', '""') + '"'
+                matches = RawSQL(
+                    "SELECT rowid FROM customers_customer_fts WHERE customers_customer_fts "
+                    "MATCH %s",
+                    [phrase],
+                )
+                condition |= Q(id__in=matches)
+        elif branch.any_case and connection.vendor == "postgresql":
+            condition |= Q(**{f"{branch.column}__istartswith": branch.prefixes[0]})
+        elif connection.vendor == "postgresql":
+            for prefix in branch.prefixes:
+                condition |= Q(**{f"{branch.column}__startswith": prefix})
+        else:  # SQLite: the byte ranges ``_branch_ids_sqlite`` reads (case-sensitive)
+            for prefix in branch.prefixes:
+                condition |= Q(
+                    **{f"{branch.column}__gte": prefix, f"{branch.column}__lt": prefix + PREFIX_END}
+                )
+    return condition
 
 
 def customer_get(*, user, pk: int) -> Customer:

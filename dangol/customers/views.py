@@ -27,6 +27,8 @@ from dangol.customers.choices import (
     Region,
     ValueTier,
 )
+from dangol.integration.downloads import EXPORT_TYPES, export_query, export_response
+from dangol.integration.exporters import export_customers
 from dangol.sales import selectors as sales_selectors
 from dangol.touchpoints import selectors as touchpoint_selectors
 
@@ -109,11 +111,38 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         before=parse_cursor(request.GET.get("before")),
         size=settings.DANGOL_PAGE_SIZE,
     )
-    context = {"form": form, "page": page, "query": query, "active_nav": "customers"}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "active_nav": "customers",
+        "export_query": export_query(request),
+    }
     template = "customers/_results.html" if _is_htmx(request) else "customers/list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@login_required
+@require_GET
+def customer_export_view(request: HttpRequest, suffix: str) -> HttpResponse:
+    """Export every customer the list shows for the same query string (search included)."""
+    if suffix not in EXPORT_TYPES:
+        raise Http404
+    form = CustomerFilterForm(
+        request.GET,
+        groups=selectors.customer_group_list(),
+        owners=selectors.customer_owner_choices(user=request.user),
+    )
+    query, filters = form.filters()
+    return export_response(
+        lambda out: export_customers(
+            out=out, fmt=EXPORT_TYPES[suffix][0], user=request.user, filters=filters, query=query
+        ),
+        suffix=suffix,
+        name="dangol-customers",
+    )
 
 
 @login_required

@@ -20,7 +20,7 @@ from django.utils import timezone
 from dangol.catalog.models import Product
 from dangol.customers.models import Customer
 from dangol.customers.permissions import restrict_visible
-from dangol.customers.selectors import CustomerFilters
+from dangol.customers.selectors import CustomerFilters, customer_search_condition
 from dangol.integration.errors import ImportFileError, IntegrationErrorCode
 from dangol.integration.validate import CUSTOMER_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS
 from dangol.sales.models import OrderLine
@@ -46,13 +46,21 @@ def _text(value) -> str:
 # --- row sources ---------------------------------------------------------------------------
 
 
-def customer_queryset(*, user=None, filters: CustomerFilters | None = None) -> QuerySet:
-    """Return the customers to export: those ``user`` may see (all for ``None``), filtered."""
+def customer_queryset(
+    *, user=None, filters: CustomerFilters | None = None, query: str = ""
+) -> QuerySet:
+    """Return the customers to export: those ``user`` may see (all for ``None``), filtered.
+
+    :param query: the list's search box: every customer the list finds for it.
+    """
     queryset = Customer.objects.all()
     if user is not None:
         queryset = restrict_visible(queryset, user)
     if filters is not None:
         queryset = filters.apply(queryset)
+    condition = customer_search_condition(query)
+    if condition is not None:
+        queryset = queryset.filter(condition)
     return queryset.order_by("id")
 
 
@@ -70,11 +78,26 @@ def product_rows() -> Iterator[list]:
         yield list(row)
 
 
-def order_rows(*, user=None, filters: CustomerFilters | None = None) -> Iterator[list]:
-    """Yield order lines in ``ORDER_FIELDS`` order (orders of the customers exported)."""
+def order_rows(
+    *,
+    user=None,
+    filters: CustomerFilters | None = None,
+    query: str = "",
+    status: str = "",
+    customer_id: int | None = None,
+) -> Iterator[list]:
+    """Yield order lines in ``ORDER_FIELDS`` order (orders of the customers exported).
+
+    :param status: the order list's status filter; ``customer_id`` its customer filter.
+    """
     lines = OrderLine.objects.all()
-    if user is not None or filters is not None:
-        lines = lines.filter(order__customer__in=customer_queryset(user=user, filters=filters))
+    if user is not None or filters is not None or query:
+        customers = customer_queryset(user=user, filters=filters, query=query)
+        lines = lines.filter(order__customer__in=customers.values("pk"))
+    if status:
+        lines = lines.filter(order__status=status)
+    if customer_id is not None:
+        lines = lines.filter(order__customer_id=customer_id)
     fields = [
         "order__number",
         "order__customer__external_id",
@@ -243,14 +266,15 @@ def export_customers(
     fmt: str = "csv",
     user=None,
     filters: CustomerFilters | None = None,
+    query: str = "",
     vcard_version: str = "3.0",
 ) -> int:
-    """Write the customers ``user`` may see (narrowed by ``filters``) to ``out``.
+    """Write the customers ``user`` may see (narrowed by ``filters`` and ``query``) to ``out``.
 
     :returns: the number of customers written.
     """
     _check_format(fmt, EXPORT_FORMATS)
-    rows = customer_rows(customer_queryset(user=user, filters=filters))
+    rows = customer_rows(customer_queryset(user=user, filters=filters, query=query))
     if fmt == "vcard":
         return write_vcard(out, rows, version=vcard_version)
     if fmt == "xlsx":
@@ -267,14 +291,24 @@ def export_products(*, out: BinaryIO, fmt: str = "csv") -> int:
 
 
 def export_orders(
-    *, out: BinaryIO, fmt: str = "csv", user=None, filters: CustomerFilters | None = None
+    *,
+    out: BinaryIO,
+    fmt: str = "csv",
+    user=None,
+    filters: CustomerFilters | None = None,
+    query: str = "",
+    status: str = "",
+    customer_id: int | None = None,
 ) -> int:
     """Write order lines (of the customers ``user`` may see and ``filters`` keep) to ``out``.
 
-    :returns: the number of order lines written.
+    ``query`` is the customer search; ``status`` and ``customer_id`` the order list's
+    filters. Returns the number of order lines written.
     """
     _check_format(fmt, ("csv", "xlsx"))
-    rows = order_rows(user=user, filters=filters)
+    rows = order_rows(
+        user=user, filters=filters, query=query, status=status, customer_id=customer_id
+    )
     if fmt == "xlsx":
         return write_xlsx(out, ORDER_FIELDS, rows, sheet="orders")
     return write_csv(out, ORDER_FIELDS, rows)

@@ -11,24 +11,38 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 
-from dangol.catalog.bulk import product_bulk_upsert, product_ids_by_sku
+from dangol.catalog.bulk import category_ids_existing, product_bulk_upsert, product_ids_by_sku
 from dangol.customers.bulk import (
+    customer_bulk_merge,
+    customer_bulk_stage,
+    customer_bulk_stage_begin,
+    customer_bulk_stage_drop,
     customer_bulk_upsert,
+    customer_external_id_index,
     customer_group_ids,
     customer_ids_by_external_id,
 )
+from dangol.customers.bulk_budgets import category_budget_bulk_upsert
+from dangol.integration import streaming
 from dangol.integration.errors import ImportFileError, IntegrationErrorCode, RejectedRowsError
 from dangol.integration.readers import read_file
-from dangol.integration.validate import REJECT_COLUMNS, apply_mapping, validate
-from dangol.sales.bulk import order_bulk_upsert
+from dangol.integration.validate import REJECT_COLUMNS, apply_mapping, check_columns, validate
+from dangol.sales.bulk import (
+    order_bulk_merge,
+    order_bulk_stage,
+    order_bulk_stage_begin,
+    order_bulk_stage_fix,
+    order_bulk_upsert,
+)
 
-KINDS = ("customers", "products", "orders")
+KINDS = ("customers", "products", "orders", "budgets")
 PROGRESS_THRESHOLD = 10_000
 
 
@@ -77,6 +91,11 @@ def _lookups(kind: str) -> dict[str, Callable]:
             "sku": lambda keys: product_ids_by_sku(skus=keys),
             "customer_external_id": lambda keys: customer_ids_by_external_id(external_ids=keys),
         }
+    if kind == "budgets":
+        return {
+            "customer_external_id": lambda keys: customer_ids_by_external_id(external_ids=keys),
+            "category_path": lambda keys: category_ids_existing(paths=keys),
+        }
     return {}
 
 
@@ -114,6 +133,7 @@ def import_file(
     skip_bad: bool = False,
     show_progress: bool = False,
     progress: Callable[[int], None] | None = None,
+    progress_total: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Import the ``kind`` rows of the file at ``path`` and return what happened.
 
@@ -124,6 +144,8 @@ def import_file(
     :param show_progress: draw a progress bar on stderr for files over 10,000 rows.
     :param progress: called with how far the write advanced: the rows staged, then
         the rows merged, twice the good rows in all (for a UI task).
+    :param progress_total: called with the total ``progress`` will reach (an estimate,
+        refined as it goes, when a big file is read in slices).
     :raises ImportFileError: the file as a whole cannot be imported (nothing written).
     :raises RejectedRowsError: all-or-nothing and some rows were bad (nothing written);
         its ``result`` has the rejects and the reject file's path.
@@ -134,6 +156,21 @@ def import_file(
             code=IntegrationErrorCode.UNKNOWN_KIND,
         )
     path = Path(path)
+    codec = streaming.stream_codec(path, kind=kind, fmt=fmt, encoding=encoding)
+    if codec is not None:
+        header = streaming.read_header(path, codec)
+        if header is not None and streaming.check_header(kind, header[0], mapping or {}):
+            return _import_in_slices(
+                kind=kind,
+                path=path,
+                codec=codec,
+                header=header,
+                mapping=mapping or {},
+                skip_bad=skip_bad,
+                show_progress=show_progress,
+                progress=progress,
+                progress_total=progress_total,
+            )
     table = read_file(path, fmt=fmt, encoding=encoding)
     frame = apply_mapping(table.frame, mapping or {})
     checked = validate(kind, frame, lookups=_lookups(kind))
@@ -161,6 +198,8 @@ def import_file(
     good = checked.frame
     # Staging and merging each advance by the row count, so the bar covers the merge.
     bar = _progress_bar(2 * len(good), show_progress)
+    if progress_total is not None:
+        progress_total(2 * len(good))
 
     def advance(count: int) -> None:
         if bar is not None:
@@ -184,14 +223,194 @@ def import_file(
     return result
 
 
+def _written_columns(present: frozenset[str]) -> frozenset[str]:
+    """Return the columns a customer write changes: a group reference is its id."""
+    return present | {"customer_group_id"} if "customer_group" in present else present
+
+
 def _write(kind: str, good: pd.DataFrame, present, path: Path, advance):
     if kind == "customers":
         return customer_bulk_upsert(
             table=good,
-            present={*present, "customer_group_id"} if "customer_group" in present else present,
+            present=_written_columns(present),
             source=f"import {path.name}",
             progress=advance,
         )
     if kind == "products":
         return product_bulk_upsert(table=good, present=present)
+    if kind == "budgets":
+        return category_budget_bulk_upsert(table=good)
     return order_bulk_upsert(table=good, progress=advance)
+
+
+def _import_in_slices(
+    *,
+    kind: str,
+    path: Path,
+    codec: str,
+    header: tuple[str, int],
+    mapping: dict[str, str],
+    skip_bad: bool,
+    show_progress: bool,
+    progress: Callable[[int], None] | None,
+    progress_total: Callable[[int], None] | None,
+) -> ImportResult:
+    """Import a big CSV slice by slice in one transaction (see ``streaming.py``).
+
+    Each slice is validated and staged; the checks across the file run at the end, and
+    only then is anything merged into the tables, so the modes and the reject file work
+    as for a file read whole. All-or-nothing stops staging at the first bad row (nothing
+    will be written) but reads on, so that the reject file lists every bad row.
+    """
+    size = path.stat().st_size
+    keys = streaming.FileKeys(kind)
+    lookups = _lookups(kind)
+    if kind == "customers":
+        lookups = {name: streaming.CachedLookup(fn) for name, fn in lookups.items()}
+    else:
+        lookups = {
+            "sku": streaming.CachedLookup(lookups["sku"]),
+            "customer_external_id": streaming.CachedLookup(
+                lookups["customer_external_id"], fetch_all=customer_external_id_index
+            ),
+        }
+    bar = _progress_bar(2 * PROGRESS_THRESHOLD + 1, show_progress)
+
+    def advance(count: int) -> None:
+        if bar is not None:
+            bar.update(count)
+        if progress is not None:
+            progress(count)
+
+    def estimate(total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.refresh()
+        if progress_total is not None:
+            progress_total(total)
+
+    result = ImportResult(kind=kind, path=path, encoding=codec)
+    with _temp_tables_on_disk():
+        return _stream_into(
+            kind=kind,
+            path=path,
+            header=header,
+            mapping=mapping,
+            skip_bad=skip_bad,
+            lookups=lookups,
+            keys=keys,
+            result=result,
+            size=size,
+            bar=bar,
+            advance=advance,
+            estimate=estimate,
+        )
+
+
+@contextmanager
+def _temp_tables_on_disk():
+    """Keep SQLite's temporary tables in files (the OS caches them) during a big import.
+
+    The project's connections keep temporary tables in memory (``temp_store=MEMORY``),
+    which would put the staged copy of a ten-million-line file in the process's memory.
+    SQLite can switch only outside a transaction; inside one (tests) nothing changes.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA temp_store")
+        before = cursor.fetchone()[0]
+        cursor.execute("PRAGMA temp_store = FILE")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA temp_store = {int(before)}")
+
+
+def _stream_into(
+    *, kind, path, header, mapping, skip_bad, lookups, keys, result, size, bar, advance, estimate
+) -> ImportResult:
+    """Read, validate and stage the slices, check across the file, then merge."""
+    header_text, header_bytes = header
+    codec = result.encoding
+    staged = 0
+    reject_parts: list[pd.DataFrame] = []
+    present: frozenset[str] = frozenset()
+    has_rejects = False
+    try:
+        with transaction.atomic(durable=True):
+            if kind == "customers":
+                customer_bulk_stage_begin()
+            else:
+                order_bulk_stage_begin()
+            for piece in streaming.iter_slices(path, codec, header_bytes, streaming.SLICE_BYTES):
+                table = streaming.parse_slice(header_text, piece)
+                frame = apply_mapping(table.frame, mapping)
+                check_columns(kind, frame)
+                if table.rejects:
+                    reject_parts.append(
+                        pd.DataFrame([vars(r) for r in table.rejects], columns=REJECT_COLUMNS)
+                    )
+                result.rows_read += len(frame) + len(table.rejects)
+                if not len(frame):
+                    continue
+                checked = validate(kind, frame, lookups=lookups, whole_file=False)
+                present = _written_columns(checked.present)
+                if len(checked.rejects):
+                    reject_parts.append(checked.rejects)
+                keys.add(frame, checked.bad_lines)
+                has_rejects = has_rejects or bool(table.rejects) or bool(checked.bad_lines)
+                del table, frame
+                if skip_bad or not has_rejects:
+                    staged += len(checked.frame)
+                    read = piece.offset + piece.size
+                    estimate(2 * max(staged, int(staged * size / max(read, 1))))
+                    if kind == "customers":
+                        customer_bulk_stage(table=checked.frame, present=present, progress=advance)
+                    else:
+                        order_bulk_stage(table=checked.frame, progress=advance)
+            cross = keys.check()
+            del keys
+            if len(cross.rejects):
+                reject_parts.append(cross.rejects)
+            rejects = (
+                pd.concat(reject_parts, ignore_index=True)
+                if reject_parts
+                else pd.DataFrame(columns=REJECT_COLUMNS).astype({"line": "int64"})
+            )
+            rejects["line"] = rejects["line"].astype("int64")
+            result.rejects = rejects.sort_values(["line", "column"], kind="stable").reset_index(
+                drop=True
+            )
+            result.rejected = result.rejects["line"].nunique()
+            result.rejects_path = _write_rejects(path, result.rejects)
+            if result.rejected and not skip_bad:
+                raise RejectedRowsError(
+                    f"{result.rejected} of {result.rows_read} rows are bad; nothing was "
+                    f"imported (see {result.rejects_path}; --skip-bad imports the good rows)",
+                    result=result,
+                )
+            estimate(2 * staged)
+            if kind == "customers":
+                customer_bulk_stage_drop(lines=cross.bad_lines)
+                written = customer_bulk_merge(
+                    present=present,
+                    source=f"import {path.name}",
+                    progress=advance,
+                )
+            else:
+                order_bulk_stage_fix(renumber=cross.renumber, drop_lines=cross.bad_lines)
+                written = order_bulk_merge(progress=advance)
+    finally:
+        if bar is not None:
+            bar.close()
+    result.inserted, result.updated, result.unchanged = (
+        written.inserted,
+        written.updated,
+        written.unchanged,
+    )
+    result.extra = dict(written.extra)
+    result.written = True
+    return result

@@ -158,12 +158,23 @@ ORDER_COLUMNS = [
     Column("channel", "choice", required=True, not_empty=True, choices=SALES_CHANNEL_CHOICES),
     Column("status", "choice", choices=ORDER_STATUS_CHOICES, default="completed"),
 ]
+BUDGET_COLUMNS = [
+    Column("customer_external_id", required=True, not_empty=True, max_length=64),
+    Column("category_path", required=True, not_empty=True, max_length=500),
+    Column("annual_budget", "decimal", required=True, not_empty=True),
+]
 SPECS: dict[str, list[Column]] = {
     "customers": CUSTOMER_COLUMNS,
     "products": PRODUCT_COLUMNS,
     "orders": ORDER_COLUMNS,
+    "budgets": BUDGET_COLUMNS,
 }
-KEYS = {"customers": ("external_id",), "products": ("sku",), "orders": ("order_number", "sku")}
+KEYS = {
+    "customers": ("external_id",),
+    "products": ("sku",),
+    "orders": ("order_number", "sku"),
+    "budgets": ("customer_external_id", "category_path"),
+}
 
 
 @dataclass
@@ -403,12 +414,19 @@ def _duplicates(frame: pd.DataFrame, keys: tuple[str, ...], out: _Collector) -> 
 
 
 def validate(
-    kind: str, frame: pd.DataFrame, *, lookups: dict[str, Callable] | None = None
+    kind: str,
+    frame: pd.DataFrame,
+    *,
+    lookups: dict[str, Callable] | None = None,
+    whole_file: bool = True,
 ) -> Validated:
     """Check ``frame`` (strings, indexed by line) against the columns of ``kind``.
 
     :param lookups: functions resolving references (``customer_group``, ``sku``,
         ``customer_external_id``) from a list of distinct values to a ``{value: id}`` map.
+    :param whole_file: ``frame`` is the whole file, so the checks across rows run too
+        (duplicate keys, lines of one order agreeing, whole orders rejected). A file read
+        in slices passes False and runs them once over the file (``streaming.py``).
     :returns: the typed good rows, the set of canonical columns present, the rejects.
     """
     check_columns(kind, frame)
@@ -427,14 +445,21 @@ def validate(
     stripped = frame[[c.name for c in spec if c.name in KEYS[kind]]].apply(
         lambda s: s.astype(str).str.strip()
     )
-    _duplicates(stripped, KEYS[kind], out)
+    if kind == "budgets":  # "A>B" and "A > B" name the same category
+        stripped["category_path"] = stripped["category_path"].map(
+            lambda path: " > ".join(p.strip() for p in path.split(">") if p.strip())
+        )
+    if whole_file:
+        _duplicates(stripped, KEYS[kind], out)
     _RULES[kind](typed, frame, present, lookups, out)
+    if whole_file and kind == "orders":
+        _order_lines_agree(typed, frame, present, out)
     for column in spec:
         if column.type == "decimal" and column.name in typed:
             typed[column.name] = cents_to_text(typed[column.name])
     rejects = out.table()
     bad_lines = set(rejects["line"].tolist())
-    if kind == "orders" and bad_lines:
+    if whole_file and kind == "orders" and bad_lines:
         bad_lines |= _reject_whole_orders(typed, frame, bad_lines, out)
         rejects = out.table()
     good = typed.drop(index=list(bad_lines & set(typed.index)))
@@ -526,11 +551,17 @@ def _order_rules(typed, frame, present, lookups, out) -> None:
             typed["discount"].notna() & gross.notna() & (quantity > 0) & (typed["discount"] > gross)
         )
         out.add(over, "discount", frame["discount"], "more than quantity x unit_price")
-    # Lines of one order must agree on what belongs to the order itself.
+
+
+ORDER_HEADER_COLUMNS = ("customer_external_id", "ordered_at", "channel", "status")
+
+
+def _order_lines_agree(typed, frame, present, out) -> None:
+    """Reject lines that differ from their order's first line on the order's own fields."""
     lines = pd.Series(typed.index, index=typed.index)
     groups = frame["order_number"].str.strip()
     first_line = lines.groupby(groups).transform("min")
-    for column in ("customer_external_id", "ordered_at", "channel", "status"):
+    for column in ORDER_HEADER_COLUMNS:
         if column not in present:
             continue
         values = frame[column].str.strip()
@@ -560,4 +591,30 @@ def _reject_whole_orders(typed, frame, bad_lines: set[int], out: _Collector) -> 
     return set(frame.index[collateral].tolist())
 
 
-_RULES = {"customers": _customer_rules, "products": _product_rules, "orders": _order_rules}
+def _budget_rules(typed, frame, present, lookups, out) -> None:
+    _reference(
+        typed,
+        frame,
+        "customer_external_id",
+        "customer_id",
+        lookups.get("customer_external_id"),
+        "unknown customer external id",
+        out,
+    )
+    _reference(
+        typed,
+        frame,
+        "category_path",
+        "category_id",
+        lookups.get("category_path"),
+        "unknown category (import the products that create it first)",
+        out,
+    )
+
+
+_RULES = {
+    "customers": _customer_rules,
+    "products": _product_rules,
+    "orders": _order_rules,
+    "budgets": _budget_rules,
+}

@@ -55,13 +55,21 @@ LINE_FIELDS = ["product_id", "quantity", "unit_price", "discount"]
 
 
 def _orders_and_lines(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split order lines into one header row per order and the lines pointing at it."""
+    """Split order lines into one header row per order and the lines pointing at it.
+
+    A line's ``seq`` is its position in the file (the table's index, the file line for
+    imports); an order's ``seq`` is the ``seq`` of its first line in ``table``.
+    """
     numbers = table["order_number"].astype(str).str.strip()
     codes, uniques = pd.factorize(numbers)  # order of first appearance
     first = ~pd.Series(codes).duplicated().to_numpy()
+    line_seq = np.asarray(table.index, dtype="int64")
+    if len(line_seq) and not (np.diff(line_seq) > 0).all():
+        line_seq = np.arange(len(table), dtype="int64")
+    order_seq = line_seq[first]
     orders = pd.DataFrame(
         {
-            "seq": np.arange(len(uniques)),
+            "seq": order_seq,
             "number": uniques,
             "customer_id": table["customer_id"].to_numpy()[first],
             "ordered_at": table["ordered_at"].iloc[np.flatnonzero(first)].reset_index(drop=True),
@@ -75,8 +83,8 @@ def _orders_and_lines(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     lines = pd.DataFrame(
         {
-            "seq": np.arange(len(table)),
-            "order_seq": codes,
+            "seq": line_seq,
+            "order_seq": order_seq[codes],
             "product_id": table["product_id"].to_numpy(),
             "quantity": table["quantity"].to_numpy(),
             "unit_price": table["unit_price"].to_numpy(),
@@ -87,13 +95,71 @@ def _orders_and_lines(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _stage(name: str, columns, frame: pd.DataFrame, progress) -> None:
-    temp_table_create(name=name, columns=columns)
     step = 100_000
     for start in range(0, len(frame), step):
         chunk = frame.iloc[start : start + step]
         bulk_insert(table=name, columns=[n for n, _ in columns], rows=frame_rows(chunk, columns))
         if progress is not None:
             progress(len(chunk))
+
+
+_ORDER_STAGE_COLUMNS = [*ORDER_COLUMNS, ("order_id", "int"), ("is_new", "bool")]
+
+
+def order_bulk_stage_begin() -> None:
+    """Create the (empty) staging tables of an order upsert; call inside a transaction."""
+    temp_table_create(name=_ORDERS, columns=_ORDER_STAGE_COLUMNS)
+    temp_table_create(name=_LINES, columns=LINE_COLUMNS)
+
+
+def order_bulk_stage(*, table: pd.DataFrame, progress: Callable[[int], None] | None = None) -> None:
+    """Stage validated order lines (one slice of a file) for ``order_bulk_merge``.
+
+    ``table`` is indexed by file line (increasing across slices). Each slice stages one
+    header row per order it names, keyed by the order's first line in the slice; an order
+    that spans slices is joined up by ``order_bulk_merge(first_lines=...)``.
+    """
+    if len(table) == 0:
+        return
+    orders, lines = _orders_and_lines(table)
+    _stage(_ORDERS, _ORDER_STAGE_COLUMNS, orders.assign(order_id=None, is_new=False), None)
+    _stage(_LINES, LINE_COLUMNS, lines, progress)
+
+
+def order_bulk_stage_fix(
+    *, renumber: Iterable[tuple[int, int]] = (), drop_lines: Iterable[int] = ()
+) -> None:
+    """Correct the staged slices before the merge.
+
+    :param renumber: ``(first line in a slice, first line in the file)`` for orders that
+        span slices: the later header rows go, their lines point at the first.
+    :param drop_lines: file lines not to write (rejected in skip-bad mode; whole orders).
+    """
+    fixes = [(int(a), int(b)) for a, b in renumber if a != b]
+    drop = [(int(line),) for line in drop_lines]
+    with connection.cursor() as cursor:
+        if fixes:
+            temp_table_create(name="tmp_order_renumber", columns=[("old", "int"), ("new", "int")])
+            bulk_insert(table="tmp_order_renumber", columns=["old", "new"], rows=fixes)
+            cursor.execute("CREATE INDEX tmp_order_renumber_old ON tmp_order_renumber (old)")
+            cursor.execute(
+                f"DELETE FROM {_ORDERS} WHERE seq IN (SELECT old FROM tmp_order_renumber)"
+            )
+            cursor.execute(
+                f"UPDATE {_LINES} SET order_seq = (SELECT r.new FROM tmp_order_renumber r "
+                f"WHERE r.old = {_LINES}.order_seq) "
+                f"WHERE order_seq IN (SELECT old FROM tmp_order_renumber)"
+            )
+            temp_table_drop(name="tmp_order_renumber")
+        if drop:
+            temp_table_create(name="tmp_order_drop", columns=[("line", "int")])
+            bulk_insert(table="tmp_order_drop", columns=["line"], rows=drop)
+            cursor.execute("CREATE INDEX tmp_order_drop_line ON tmp_order_drop (line)")
+            # Every line of a dropped order is dropped, so its header row (keyed by one of
+            # those lines) goes too.
+            cursor.execute(f"DELETE FROM {_LINES} WHERE seq IN (SELECT line FROM tmp_order_drop)")
+            cursor.execute(f"DELETE FROM {_ORDERS} WHERE seq IN (SELECT line FROM tmp_order_drop)")
+            temp_table_drop(name="tmp_order_drop")
 
 
 @transaction.atomic
@@ -113,19 +179,27 @@ def order_bulk_upsert(
     """
     if len(table) == 0:
         return UpsertResult()
-    orders, lines = _orders_and_lines(table)
+    order_bulk_stage_begin()
+    order_bulk_stage(table=table, progress=progress)
+    return order_bulk_merge(progress=progress)
+
+
+@transaction.atomic
+def order_bulk_merge(*, progress: Callable[[int], None] | None = None) -> UpsertResult:
+    """Merge the staged orders and lines into the tables (see ``order_bulk_upsert``)."""
     qn = connection.ops.quote_name
     now = sql_datetime(timezone.now())
-    _stage(
-        _ORDERS,
-        [*ORDER_COLUMNS, ("order_id", "int"), ("is_new", "bool")],
-        orders.assign(order_id=None, is_new=False),
-        None,
-    )
-    _stage(_LINES, LINE_COLUMNS, lines, progress)
     order_table = Order._meta.db_table
     line_table = OrderLine._meta.db_table
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {_ORDERS}")
+        order_count = cursor.fetchone()[0]
+        cursor.execute(f"SELECT COUNT(*) FROM {_LINES}")
+        line_count = cursor.fetchone()[0]
+        if not order_count:
+            for name in (_LINES, _ORDERS):
+                temp_table_drop(name=name)
+            return UpsertResult()
         cursor.execute(
             f"UPDATE {_ORDERS} SET order_id = o.id FROM {order_table} o "
             f"WHERE o.number = {_ORDERS}.number"
@@ -133,7 +207,7 @@ def order_bulk_upsert(
         cursor.execute(f"UPDATE {_ORDERS} SET is_new = TRUE WHERE order_id IS NULL")
         cursor.execute(f"SELECT COUNT(*) FROM {_ORDERS} WHERE is_new")
         inserted = cursor.fetchone()[0]
-        existing = len(orders) - inserted
+        existing = order_count - inserted
         temp_table_create(name=_CHANGED, columns=[("order_id", "int")])
         header_changed = lines_changed_only = 0
         if existing:
@@ -172,7 +246,7 @@ def order_bulk_upsert(
                 [now, now],
             )
             if progress is not None:
-                progress(len(table) // 2)  # the merge: headers written
+                progress(line_count // 2)  # the merge: headers written
             if existing:
                 cursor.execute(
                     f"UPDATE {order_table} SET updated_at = %s "
@@ -196,7 +270,7 @@ def order_bulk_upsert(
             )
             lines_written = cursor.rowcount
         if progress is not None:
-            progress(len(table) - len(table) // 2)  # the merge: lines written
+            progress(line_count - line_count // 2)  # the merge: lines written
     for name in (_LINES, _ORDERS, _CHANGED):
         temp_table_drop(name=name)
     updated = header_changed + lines_changed_only

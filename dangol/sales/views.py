@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET
 
 from dangol.core.errors import NotFoundError
 from dangol.core.pagination import parse_cursor
+from dangol.integration.downloads import export_query, export_response
+from dangol.integration.exporters import export_orders
 from dangol.sales import selectors
 from dangol.sales.choices import OrderStatus
 
@@ -42,8 +44,33 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
         before=parse_cursor(request.GET.get("before")),
         size=settings.DANGOL_PAGE_SIZE,
     )
-    return render(
-        request, "sales/order_list.html", {"form": form, "page": page, "active_nav": "sales"}
+    context = {
+        "form": form,
+        "page": page,
+        "active_nav": "sales",
+        "export_query": export_query(request),
+    }
+    return render(request, "sales/order_list.html", context)
+
+
+@login_required
+@require_GET
+def order_export_view(request: HttpRequest, suffix: str) -> HttpResponse:
+    """Export the lines of every order the list shows for the same query string."""
+    if suffix not in ("csv", "xlsx"):
+        raise Http404
+    form = OrderFilterForm(request.GET)
+    customer_id = parse_cursor(request.GET.get("customer"))
+    return export_response(
+        lambda out: export_orders(
+            out=out,
+            fmt=suffix,
+            user=request.user,
+            status=form.value("status") or "",
+            customer_id=customer_id,
+        ),
+        suffix=suffix,
+        name="dangol-orders",
     )
 
 

@@ -32,6 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--status", default="")
         parser.add_argument("--owner", default="", help="owner's username")
         parser.add_argument("--tier", default="", help="value tier")
+        parser.add_argument("--q", default="", help="the customer list's search text")
+        parser.add_argument("--order-status", default="", help="orders: only this status")
 
     def handle(self, *args, **options):
         users = get_user_model().objects
@@ -64,12 +66,20 @@ class Command(BaseCommand):
                     fmt=fmt,
                     user=user,
                     filters=filters,
+                    query=options["q"],
                     vcard_version=options["vcard_version"],
                 )
             elif kind == "products":
                 count = export_products(out=out, fmt=fmt)
             else:
-                count = export_orders(out=out, fmt=fmt, user=user, filters=filters)
+                count = export_orders(
+                    out=out,
+                    fmt=fmt,
+                    user=user,
+                    filters=filters,
+                    query=options["q"],
+                    status=options["order_status"],
+                )
         except DangolError as exc:
             raise CommandError(exc.message) from exc
         finally:

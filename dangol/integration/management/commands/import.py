@@ -1,4 +1,4 @@
-"""``dangol import customers|products|orders FILE``: bulk import from CSV, XLSX or contacts."""
+"""``dangol import customers|products|orders|budgets FILE``: bulk import from files."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ MAX_REJECTS_SHOWN = 20
 
 
 class Command(BaseCommand):
-    help = "Import customers, products or orders from a CSV, Excel (.xlsx) or contacts file."
+    help = (
+        "Import customers, products, orders or category budgets from a CSV, Excel (.xlsx) "
+        "or contacts file."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=KINDS)
