@@ -295,7 +295,7 @@ def olap_rollups_build(con) -> dict[str, float]:
     for name in staged:
         con.execute(f"DROP TABLE {name}")
     counts = [
-        (rollup.name, con.execute(f"SELECT count(*) FROM {rollup.name}").fetchone()[0])
+        (rollup.name, con.execute(f"SELECT count(*) FROM {rollup.name}").fetchall()[0][0])
         for rollup in ROLLUPS
     ]
     con.execute(
@@ -309,7 +309,7 @@ def olap_rollups_available(con) -> list[tuple[Rollup, int]]:
     """Return the built rollups, smallest first; none when the catalogue is missing."""
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [CATALOG_TABLE]
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return []
     rows = con.execute(f"SELECT name, row_count FROM {CATALOG_TABLE}").fetchall()

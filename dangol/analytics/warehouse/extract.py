@@ -99,7 +99,7 @@ def extract_into(
             # ADBC binds positionally; the high-water mark is the only parameter.
             sql = sql.replace("%(since)s", "?")
             _extract_sqlite_child(con, query, table, sql, [params["since"]] if params else [])
-    return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+    return con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
 
 
 def _extract_postgresql(con, query, table, sql, params, scratch_dir) -> None:
