@@ -122,6 +122,7 @@ def child_chain() -> dict:
             full=True, progress=lambda p, d, t: print(f"    {p}", file=sys.stderr, flush=True)
         )
     print(f"  phases: {result.timings}", file=sys.stderr, flush=True)
+    print(f"  phases cpu: {result.cpu_timings}", file=sys.stderr, flush=True)
     con = warehouse_connect()
     ((as_of,),) = con.execute("SELECT max(order_date) FROM fact_sales_valid").fetchall()
     with clock.step("rfm_tiers"):
@@ -138,6 +139,7 @@ def child_chain() -> dict:
     return {
         "steps": clock.steps,
         "refresh_phases": result.timings,
+        "refresh_phases_cpu": result.cpu_timings,
         "rows": result.rows,
         "scored": table.num_rows,
         "written": written,
@@ -259,6 +261,9 @@ def summarize(name: str, runs: list[dict], baselines: list[dict]) -> dict:
         }
     phases = runs[-1]["refresh_phases"].keys()
     out["refresh_phases"] = {p: med([r["refresh_phases"][p] for r in runs]) for p in phases}
+    out["refresh_phases_cpu"] = {
+        p: med([r.get("refresh_phases_cpu", {}).get(p, 0) for r in runs]) for p in phases
+    }
     out["total"] = {
         "wall": med([_total(r)[0] for r in runs]),
         "cpu": med([_total(r)[1] for r in runs]),
