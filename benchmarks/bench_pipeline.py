@@ -188,8 +188,8 @@ def child_pandas() -> dict:
         lines["margin"] = lines["revenue"] - lines["quantity"] * lines["unit_cost"]
         valid = lines[~lines["status"].isin(["cancelled", "returned"])]
     as_of = valid["order_date"].max()
-    window = valid[valid["order_date"] > as_of - pd.Timedelta(days=DEFAULT_WINDOW_DAYS)]
     with clock.step("rfm_tiers"):
+        window = valid[valid["order_date"] > as_of - pd.Timedelta(days=DEFAULT_WINDOW_DAYS)]
         g = window.groupby("customer_id").agg(
             last=("order_date", "max"),
             frequency=("order_id", "nunique"),
