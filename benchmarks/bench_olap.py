@@ -13,8 +13,14 @@ then times "revenue and distinct customers by region x month x customer group":
 - ``fact``: the same query with the rollups switched off (a DuckDB scan of the facts);
 - ``pandas``: the same aggregation on DataFrames already in memory (load not timed).
 
-Figures are medians of ``--runs``; ratios compare with the rollup answer of the same run.
-The three answers are checked to be identical before anything is reported.
+- ``rollup_opened``: the same, opening the warehouse file read-only per call, as the API,
+  CLI and pivot page do.
+
+Then other common shapes (tier x quarter, category x month, channel x month, gender x age
+band, segment x year, day x channel, top-N with the previous quarter), each from the
+rollups and from the facts. Figures are medians of ``--runs``; ratios compare with the
+rollup answer of the same run. Every rollup answer is checked equal to the fact answer
+(distinct customers included) before anything is reported.
 """
 
 from __future__ import annotations
@@ -148,13 +154,17 @@ def main() -> None:
     if not (args.reuse and args.path.exists()):
         report["generate_s"] = round(build(args.path, args.customers, args.lines), 2)
     con = duckdb.connect(str(args.path))
-    started = time.perf_counter()
+    con.execute("SET enable_progress_bar = false")
+    started, cpu = time.perf_counter(), time.process_time()
     timings = olap_rollups_build(con)
     report["rollups_build_s"] = round(time.perf_counter() - started, 2)
+    report["rollups_build_cpu_s"] = round(time.process_time() - cpu, 2)
     report["rollups_build_each_s"] = {k: round(v, 2) for k, v in timings.items()}
+    report["load_average_build"] = os.getloadavg()
     con.execute("CHECKPOINT")
     con.close()
     con = duckdb.connect(str(args.path), read_only=True)
+    con.execute("SET enable_progress_bar = false")
     report["rollup_rows"] = {r.name: n for r, n in olap_rollups_available(con)}
     query = olap_query_parse(
         measures=["revenue", "customers"], by=["region", "month", "customer_group"]
@@ -175,13 +185,24 @@ def main() -> None:
             .reset_index()
         )
 
+    def opened(**kwargs):
+        """What the API, CLI and page do: open the file read-only, query, close."""
+        own = duckdb.connect(str(args.path), read_only=True)
+        try:
+            return olap_query_run(con=own, **kwargs)
+        finally:
+            own.close()
+
     sales, customers = pandas_frames()
-    times: dict[str, list[float]] = {"rollup": [], "fact": [], "pandas": []}
+    times: dict[str, list[float]] = {"rollup": [], "rollup_opened": [], "fact": [], "pandas": []}
     answers = {}
     for _run in range(args.runs):
         started = time.perf_counter()
         answers["rollup"] = olap_query_run(query=query, con=con)
         times["rollup"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        opened(query=query)
+        times["rollup_opened"].append(time.perf_counter() - started)
         started = time.perf_counter()
         answers["fact"] = olap_query_run(query=query, con=con, use_rollups=False)
         times["fact"].append(time.perf_counter() - started)
@@ -192,14 +213,87 @@ def main() -> None:
     frame = answers["pandas"]
     assert len(frame) == len(answers["fact"].rows)
     assert [int(c) for c in frame["customers"]] == [r[4] for r in answers["fact"].rows]
+    # Distinct customers stay exact: the per-group counts add up to more than the
+    # customers of the whole period (a customer in several months counts in each).
+    total = olap_query_run(query=olap_query_parse(measures=["customers"]), con=con)
+    report["customers_all_time"] = total.rows[0][0]
+    report["customers_summed_over_groups"] = sum(r[4] for r in answers["rollup"].rows)
     report["groups"] = len(frame)
     report["sources"] = answers["rollup"].sources
     medians = {k: statistics.median(v) for k, v in times.items()}
     report["median_s"] = {k: round(v, 4) for k, v in medians.items()}
     report["ratio_vs_rollup"] = {k: round(v / medians["rollup"], 1) for k, v in medians.items()}
+    report["shapes"] = shapes(con, args.runs, olap_query_parse, olap_query_run)
+    report["load_average_queries"] = os.getloadavg()
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
+
+
+# Other common shapes: each answered from the rollups and from the facts, checked equal.
+SHAPES = {
+    "customers and AOV by value tier x quarter": {
+        "measures": ["customers", "aov"],
+        "by": ["value_tier", "quarter"],
+    },
+    "revenue and orders by category x month": {
+        "measures": ["revenue", "orders"],
+        "by": ["category_l1", "month"],
+    },
+    "customers by channel x month": {"measures": ["customers"], "by": ["channel", "month"]},
+    "customers by gender x age band, all time": {
+        "measures": ["customers", "revenue"],
+        "by": ["gender", "age_band"],
+    },
+    "revenue by RFM segment x year": {
+        "measures": ["revenue", "margin"],
+        "by": ["rfm_segment", "year"],
+    },
+    "revenue by day x channel (one month)": {
+        "measures": ["revenue", "orders", "customers"],
+        "by": ["day", "channel"],
+        "date_from": "2025-03-01",
+        "date_to": "2025-03-31",
+    },
+    "top 10 region x group, vs previous quarter": {
+        "measures": ["revenue"],
+        "by": ["region", "customer_group"],
+        "date_from": "2025-04-01",
+        "date_to": "2025-06-30",
+        "compare_previous": True,
+        "top_n": 10,
+    },
+}
+
+
+def shapes(con, runs: int, parse, run) -> dict:
+    import datetime as dt
+
+    out = {}
+    for name, spec in SHAPES.items():
+        spec = dict(spec)
+        for key in ("date_from", "date_to"):
+            if key in spec:
+                spec[key] = dt.date.fromisoformat(spec[key])
+        query = parse(**spec)
+        rollup, fact = [], []
+        for _ in range(runs):
+            started = time.perf_counter()
+            a = run(query=query, con=con)
+            rollup.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            b = run(query=query, con=con, use_rollups=False)
+            fact.append(time.perf_counter() - started)
+        assert a.rows == b.rows, f"{name}: rollup and fact answers differ"
+        r, f = statistics.median(rollup), statistics.median(fact)
+        out[name] = {
+            "rollup_s": round(r, 4),
+            "fact_s": round(f, 4),
+            "ratio": round(f / r, 1),
+            "sources": a.sources,
+            "rows": len(a.rows),
+        }
+    return out
 
 
 if __name__ == "__main__":

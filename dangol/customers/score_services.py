@@ -97,8 +97,31 @@ def _prepare(frame, fields: list[str]):
             values = pd.to_datetime(out[name])
             if values.dt.tz is None:
                 values = values.dt.tz_localize("UTC")
-            out[name] = values
+            out[name] = _datetime_texts(values)
     return out
+
+
+def _datetime_texts(values):
+    """Return ``values`` (aware) as the text Django stores, formatting each distinct value once.
+
+    A write-back stamps one ``computed_at`` on a million rows: formatting the few distinct
+    values and indexing them costs milliseconds, formatting every row about a second.
+    """
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values)
+    utc = pd.DatetimeIndex(uniques).tz_convert("UTC")
+    if connection.vendor == "postgresql":
+        texts = list(utc.strftime("%Y-%m-%d %H:%M:%S.%f+00:00"))
+    else:
+        texts = [
+            t.strftime("%Y-%m-%d %H:%M:%S.%f" if t.microsecond else "%Y-%m-%d %H:%M:%S")
+            for t in utc
+        ]
+    # factorize gives NaT the code -1: the appended None.
+    table = np.array([*texts, None], dtype=object)
+    return pd.Series(table[codes], index=values.index, dtype=object)
 
 
 @transaction.atomic
@@ -132,7 +155,8 @@ def customer_scores_bulk_write(*, rows, fields: list[str], clear_others: bool = 
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {qn(_TEMP)}")
         cursor.execute(f"CREATE TEMPORARY TABLE {qn(_TEMP)} ({body}){suffix}")
-    frame_kinds = [(c, "text" if k == "float" else k) for c, k in kinds]
+    # Floats and datetimes arrive as text (datetimes already formatted by _prepare).
+    frame_kinds = [(c, "text" if k in ("float", "datetime") else k) for c, k in kinds]
     bulk_insert(table=_TEMP, columns=[c for c, _ in kinds], rows=frame_rows(frame, frame_kinds))
 
     score = CustomerScore._meta.db_table
@@ -141,14 +165,25 @@ def customer_scores_bulk_write(*, rows, fields: list[str], clear_others: bool = 
     insert_cols = ["customer_id", *fields, *not_null]
     select = ["t.customer_id", *(f"t.{qn(f)}" for f in fields), *(_EMPTY[f] for f in not_null)]
     updates = ", ".join(f"{qn(f)} = excluded.{qn(f)}" for f in fields)
+    sets = ", ".join(f"{qn(f)} = t.{qn(f)}" for f in fields)
     with connection.cursor() as cursor:
+        # An UPDATE joined to the keyed temp table, then an INSERT of the rows still
+        # missing: at a million rows both plan as joins, where INSERT ... ON CONFLICT
+        # probes the unique index and takes a speculative insertion per row. The
+        # ON CONFLICT below only catches a score row created meanwhile by another writer.
+        cursor.execute(
+            f"UPDATE {qn(score)} SET {sets} FROM {qn(_TEMP)} t "
+            f"WHERE {qn(score)}.customer_id = t.customer_id"
+        )
+        written = cursor.rowcount
         cursor.execute(
             f"INSERT INTO {qn(score)} ({', '.join(qn(c) for c in insert_cols)}) "
             f"SELECT {', '.join(select)} FROM {qn(_TEMP)} t "
-            f"JOIN {qn(customer)} c ON c.id = t.customer_id WHERE true "
+            f"JOIN {qn(customer)} c ON c.id = t.customer_id "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {qn(score)} s WHERE s.customer_id = t.customer_id) "
             f"ON CONFLICT (customer_id) DO UPDATE SET {updates}"
         )
-        written = cursor.rowcount
+        written += cursor.rowcount
         if clear_others:
             empties = ", ".join(f"{qn(f)} = {_EMPTY.get(f, 'NULL')}" for f in fields)
             # Only rows still holding a value: rewriting empty rows costs dead tuples.

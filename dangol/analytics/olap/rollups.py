@@ -70,20 +70,21 @@ class Rollup:
 # The common combination (region x customer group, with gender and age band) is far
 # smaller than the full attribute cross product, so its queries read a few rows. Wider
 # combinations (every attribute x category x channel x day) would be nearly as large as
-# the facts themselves and save nothing.
+# the facts themselves and save nothing: the category rollups keep region and group only
+# (a category by gender query reads the facts).
 _GEO = (Dimension.REGION, Dimension.CUSTOMER_GROUP, Dimension.GENDER, Dimension.AGE_BAND)
 _REGION_GROUP = (Dimension.REGION, Dimension.CUSTOMER_GROUP)
 ROLLUPS: tuple[Rollup, ...] = (
     Rollup(
         "olap_rollup_day_category",
         "day",
-        (*_REGION_GROUP, Dimension.CATEGORY_L1, Dimension.CHANNEL),
+        (Dimension.CATEGORY_L1, Dimension.CHANNEL),
         has_customers=False,
     ),
     Rollup(
         "olap_rollup_month_category",
         "month",
-        (*_GEO, Dimension.CATEGORY_L1, Dimension.CHANNEL),
+        (*_REGION_GROUP, Dimension.CATEGORY_L1, Dimension.CHANNEL),
         has_customers=False,
     ),
     # Product-side questions (category by month and channel) without customer attributes.
@@ -105,51 +106,174 @@ ROLLUPS: tuple[Rollup, ...] = (
     Rollup("olap_rollup_all_customer", "all", CUSTOMER_ATTRIBUTES, has_customers=True),
 )
 ROLLUPS_BY_NAME = {rollup.name: rollup for rollup in ROLLUPS}
-# Staging: one row per order (and per order and category), customer attributes joined
-# once, so each rollup reads a few million narrow rows instead of joining every line.
-STAGE_ORDERS = "olap_stage_orders"
-STAGE_ORDER_CATEGORIES = "olap_stage_order_categories"
+
+# How the build stays cheap: the 10M lines are read twice, once grouped per order and once
+# per order and category (order-level columns taken with any_value: the refresh copies
+# them from the order onto each line). Each customer is mapped to a small integer
+# "profile", one per distinct combination of the six customer attributes (tens of
+# thousands at most). Distinct customers are counted on tables with one row per
+# customer and period (and channel), which shrink step by step (day -> month -> quarter
+# -> year -> all); the attribute strings are joined back only onto small results. No
+# statement groups the joined lines by a dozen string keys, and none sorts its output.
+_ATTRS = ", ".join(d.value for d in CUSTOMER_ATTRIBUTES)
+_GEO_COLS = ", ".join(d.value for d in _GEO)
+# Staged sums stay DECIMAL(18,2) / BIGINT (64-bit arithmetic, not 128-bit): 10^16 won per
+# group is far beyond any total, and DuckDB raises rather than wraps on overflow.
+_SUMS = (
+    "CAST(SUM(revenue) AS DECIMAL(18,2)) AS revenue, CAST(SUM(margin) AS DECIMAL(18,2)) AS margin, "
+    "CAST(SUM(quantity) AS BIGINT) AS quantity"
+)
+_ROLLUP_SUMS = (
+    "SUM(revenue) AS revenue, SUM(margin) AS margin, CAST(SUM(quantity) AS BIGINT) AS quantity, "
+    "CAST(SUM(orders) AS BIGINT) AS orders"
+)
+_WITH_CUSTOMERS = _ROLLUP_SUMS + ", CAST(SUM(customers) AS BIGINT) AS customers"
 
 
-def _stage_sql(name: str, *, by_category: bool) -> str:
-    attributes = ", ".join(
-        f"COALESCE(CAST({ROLLUP_SOURCE_COLUMNS[d]} AS VARCHAR), '') AS {d.value}"
+def _trunc(grain: str, column: str = "order_date") -> str:
+    return f"CAST(date_trunc('{grain}', {column}) AS DATE)"
+
+
+def _attributes(prefix: str = "") -> str:
+    return ", ".join(
+        f"COALESCE(CAST({prefix}{d.value} AS VARCHAR), '') AS {d.value}"
         for d in CUSTOMER_ATTRIBUTES
     )
-    category = (
-        ", COALESCE(CAST(p.category_l1 AS VARCHAR), '') AS category_l1" if by_category else ""
-    )
-    product_join = " LEFT JOIN dim_product p ON p.product_id = f.product_id" if by_category else ""
+
+
+# (name, SELECT) in build order; names starting with olap_rollup_ are the rollups, the
+# others temp staging tables dropped at the end. Profile 0 (every attribute '') takes
+# facts whose customer is missing from dim_customer.
+_on = " AND ".join(f"p.{d.value} = c.{d.value}" for d in CUSTOMER_ATTRIBUTES)
+_BUILD: tuple[tuple[str, str], ...] = (
+    (
+        "s_profiles",
+        f"SELECT CAST(row_number() OVER () AS INTEGER) AS profile_id, * "
+        f"FROM (SELECT DISTINCT {_attributes()} FROM dim_customer) "
+        f"UNION ALL SELECT 0, {', '.join(repr('') for _ in CUSTOMER_ATTRIBUTES)}",
+    ),
+    (
+        "s_customer_profile",
+        f"SELECT c.customer_id, p.profile_id FROM (SELECT customer_id, {_attributes()} "
+        f"FROM dim_customer) c JOIN s_profiles p ON {_on} WHERE p.profile_id > 0",
+    ),
+    (
+        "s_orders",
+        f"SELECT o.*, COALESCE(cp.profile_id, 0) AS profile_id FROM ("
+        f"SELECT order_id, any_value(customer_id) AS customer_id, "
+        f"any_value(order_date) AS order_date, "
+        f"any_value(COALESCE(CAST(channel AS VARCHAR), '')) AS channel, {_SUMS} "
+        f"FROM fact_sales_valid GROUP BY order_id) o "
+        f"LEFT JOIN s_customer_profile cp USING (customer_id)",
+    ),
+    (
+        "s_order_categories",
+        f"SELECT o.*, COALESCE(cp.profile_id, 0) AS profile_id FROM ("
+        f"SELECT f.order_id, COALESCE(CAST(p.category_l1 AS VARCHAR), '') AS category_l1, "
+        f"any_value(f.customer_id) AS customer_id, any_value(f.order_date) AS order_date, "
+        f"any_value(COALESCE(CAST(f.channel AS VARCHAR), '')) AS channel, "
+        f"{_SUMS} FROM fact_sales_valid f LEFT JOIN dim_product p ON p.product_id = f.product_id "
+        f"GROUP BY f.order_id, 2) o LEFT JOIN s_customer_profile cp USING (customer_id)",
+    ),
+    # Categories: every staged row is one (order, category), so count(*) counts orders.
+    (
+        "olap_rollup_day_category",
+        f"SELECT order_date AS period_start, category_l1, channel, {_SUMS}, "
+        f"count(*) AS orders FROM s_order_categories GROUP BY ALL",
+    ),
+    (
+        "olap_rollup_month_category",
+        f"SELECT {_trunc('month')} AS period_start, region, customer_group, category_l1, "
+        f"channel, {_SUMS}, count(*) AS orders "
+        f"FROM s_order_categories JOIN s_profiles USING (profile_id) GROUP BY ALL",
+    ),
+    (
+        "olap_rollup_month_category_channel",
+        f"SELECT period_start, category_l1, channel, {_ROLLUP_SUMS} "
+        f"FROM olap_rollup_month_category GROUP BY ALL",
+    ),
+    # Customers: one row per customer and day and channel, then coarser.
+    (
+        "s_customer_day_channel",
+        f"SELECT customer_id, profile_id, order_date, channel, {_SUMS}, count(*) AS orders "
+        f"FROM s_orders GROUP BY ALL",
+    ),
+    (
+        "olap_rollup_day_channel",
+        f"SELECT order_date AS period_start, region, customer_group, channel, "
+        f"{_ROLLUP_SUMS}, count(*) AS customers "
+        f"FROM s_customer_day_channel JOIN s_profiles USING (profile_id) GROUP BY ALL",
+    ),
+    (
+        "s_customer_month_channel",
+        f"SELECT customer_id, profile_id, {_trunc('month')} AS period_start, channel, "
+        f"{_SUMS}, SUM(orders) AS orders FROM s_customer_day_channel GROUP BY ALL",
+    ),
+    (
+        "olap_rollup_month_channel",
+        f"SELECT period_start, {_GEO_COLS}, channel, {_WITH_CUSTOMERS} FROM ("
+        f"SELECT period_start, channel, profile_id, {_SUMS}, SUM(orders) AS orders, "
+        f"count(*) AS customers FROM s_customer_month_channel GROUP BY ALL) "
+        f"JOIN s_profiles USING (profile_id) GROUP BY ALL",
+    ),
+)
+
+
+def _customer_grain(grain: str, source: str) -> tuple[tuple[str, str], ...]:
+    """Return the steps of the all-attributes rollup at ``grain`` from ``source``.
+
+    ``source`` has one row per customer and finer period; grouping it per customer and
+    ``grain`` gives one row per customer and period, then per profile (counting them).
+    """
+    period = "" if grain == "all" else f"{_trunc(grain, 'period_start')} AS period_start, "
+    keys = "" if grain == "all" else "period_start, "
     return (
-        f"CREATE OR REPLACE TEMP TABLE {name} AS "
-        f"SELECT f.order_id, f.customer_id, f.order_date, "
-        f"COALESCE(CAST(f.channel AS VARCHAR), '') AS channel, {attributes}{category}, "
-        f"SUM(f.revenue) AS revenue, SUM(f.margin) AS margin, SUM(f.quantity) AS quantity "
-        f"FROM fact_sales_valid f LEFT JOIN dim_customer c ON c.customer_id = f.customer_id"
-        f"{product_join} GROUP BY ALL"
+        (
+            f"s_customer_{grain}",
+            f"SELECT customer_id, profile_id, {period}{_SUMS}, SUM(orders) AS orders "
+            f"FROM {source} GROUP BY ALL",
+        ),
+        (
+            f"s_profile_{grain}",
+            f"SELECT {keys}profile_id, {_SUMS}, SUM(orders) AS orders, count(*) AS customers "
+            f"FROM s_customer_{grain} GROUP BY ALL",
+        ),
+        (
+            f"olap_rollup_{grain}_customer",
+            # One row per period and profile, and profiles have distinct attributes.
+            f"SELECT {keys}{_ATTRS}, revenue, margin, CAST(quantity AS BIGINT) AS quantity, "
+            f"CAST(orders AS BIGINT) AS orders, CAST(customers AS BIGINT) AS customers "
+            f"FROM s_profile_{grain} JOIN s_profiles USING (profile_id)",
+        ),
     )
 
 
-def _build_sql(rollup: Rollup) -> str:
-    columns = []
-    if rollup.grain == "day":
-        columns.append("order_date AS period_start")
-    elif rollup.grain != "all":
-        columns.append(f"CAST(date_trunc('{rollup.grain}', order_date) AS DATE) AS period_start")
-    columns += [d.value for d in rollup.dimensions]
-    measures = [
-        "SUM(revenue) AS revenue",
-        "SUM(margin) AS margin",
-        "CAST(SUM(quantity) AS BIGINT) AS quantity",
-        "COUNT(DISTINCT order_id) AS orders",
-    ]
-    if rollup.has_customers:
-        measures.append("COUNT(DISTINCT customer_id) AS customers")
-    source = STAGE_ORDER_CATEGORIES if Dimension.CATEGORY_L1 in rollup.dimensions else STAGE_ORDERS
-    return (
-        f"CREATE OR REPLACE TABLE {rollup.name} AS "
-        f"SELECT {', '.join(columns + measures)} FROM {source} GROUP BY ALL ORDER BY ALL"
-    )
+_BUILD += (
+    (
+        "s_customer_month",
+        f"SELECT customer_id, profile_id, period_start, {_SUMS}, SUM(orders) AS orders "
+        f"FROM s_customer_month_channel GROUP BY ALL",
+    ),
+    (
+        "s_profile_month",
+        f"SELECT period_start, profile_id, {_SUMS}, SUM(orders) AS orders, "
+        f"count(*) AS customers FROM s_customer_month GROUP BY ALL",
+    ),
+    (
+        "olap_rollup_month_customer",
+        f"SELECT period_start, {_ATTRS}, revenue, margin, CAST(quantity AS BIGINT) AS quantity, "
+        f"CAST(orders AS BIGINT) AS orders, CAST(customers AS BIGINT) AS customers "
+        f"FROM s_profile_month JOIN s_profiles USING (profile_id)",
+    ),
+    (
+        "olap_rollup_month_geo",
+        f"SELECT period_start, {_GEO_COLS}, {_WITH_CUSTOMERS} "
+        f"FROM s_profile_month JOIN s_profiles USING (profile_id) GROUP BY ALL",
+    ),
+    *_customer_grain("quarter", "s_customer_month"),
+    *_customer_grain("year", "s_customer_quarter"),
+    *_customer_grain("all", "s_customer_year"),
+)
 
 
 def olap_rollups_build(con) -> dict[str, float]:
@@ -159,20 +283,21 @@ def olap_rollups_build(con) -> dict[str, float]:
     and before the new file becomes current. Return the seconds each step took.
     """
     timings: dict[str, float] = {}
-    counts: list[tuple[str, int]] = []
-    for name, by_category in ((STAGE_ORDERS, False), (STAGE_ORDER_CATEGORIES, True)):
+    staged: list[str] = []
+    for name, select in _BUILD:
         started = time.perf_counter()
-        con.execute(_stage_sql(name, by_category=by_category))
+        if name in ROLLUPS_BY_NAME:
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS {select}")
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
+            staged.append(name)
         timings[name] = time.perf_counter() - started
-    for rollup in ROLLUPS:
-        started = time.perf_counter()
-        con.execute(_build_sql(rollup))
-        timings[rollup.name] = time.perf_counter() - started
-        counts.append(
-            (rollup.name, con.execute(f"SELECT count(*) FROM {rollup.name}").fetchone()[0])
-        )
-    con.execute(f"DROP TABLE {STAGE_ORDERS}")
-    con.execute(f"DROP TABLE {STAGE_ORDER_CATEGORIES}")
+    for name in staged:
+        con.execute(f"DROP TABLE {name}")
+    counts = [
+        (rollup.name, con.execute(f"SELECT count(*) FROM {rollup.name}").fetchall()[0][0])
+        for rollup in ROLLUPS
+    ]
     con.execute(
         f"CREATE OR REPLACE TABLE {CATALOG_TABLE} (name VARCHAR PRIMARY KEY, row_count BIGINT)"
     )
@@ -184,7 +309,7 @@ def olap_rollups_available(con) -> list[tuple[Rollup, int]]:
     """Return the built rollups, smallest first; none when the catalogue is missing."""
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [CATALOG_TABLE]
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return []
     rows = con.execute(f"SELECT name, row_count FROM {CATALOG_TABLE}").fetchall()

@@ -15,7 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from dangol.analytics.olap.errors import OlapQueryError
-from dangol.analytics.olap.labels import DIMENSION_LABELS, MEASURE_LABELS, column_label
+from dangol.analytics.olap.labels import (
+    DIMENSION_LABELS,
+    MEASURE_LABELS,
+    column_label,
+    result_display,
+)
 from dangol.analytics.olap.model import MAX_TOP_N, olap_query_parse
 from dangol.analytics.olap.permissions import olap_may_query
 from dangol.analytics.olap.selectors import OlapResult, olap_query_run
@@ -86,12 +91,12 @@ class PivotForm(forms.Form):
         }
 
 
-def _chart_data(result: OlapResult) -> dict:
+def _chart_data(result: OlapResult, rows: list[list]) -> dict:
     return {
         "columns": result.columns,
         "labels": [column_label(c) for c in result.columns],
         "dimensions": result.dimensions,
-        "rows": [list(record.values()) for record in result.as_records()],
+        "rows": rows,
     }
 
 
@@ -115,14 +120,16 @@ def _run(request: HttpRequest) -> tuple[PivotForm, OlapResult | None, str]:
 def pivot_view(request: HttpRequest) -> HttpResponse:
     """Render the pivot form and, for a valid query, its table and chart."""
     form, result, error = _run(request)
+    # Labels and formatted numbers on the page; the CSV export keeps codes and raw values.
+    headers, records, chart_rows = result_display(result) if result else ([], [], [])
     context = {
         "form": form,
         "result": result,
         "error": error,
-        "headers": [column_label(c) for c in result.columns] if result else [],
-        "records": [list(r.values()) for r in result.as_records()] if result else [],
+        "headers": headers,
+        "records": records,
         "numeric_from": len(result.dimensions) if result else 0,
-        "chart_data": _chart_data(result) if result else None,
+        "chart_data": _chart_data(result, chart_rows) if result else None,
         "chart": (form.cleaned_data.get("chart") if form.is_bound else "") or "bar",
         "export_query": request.GET.urlencode(),
     }

@@ -10,6 +10,9 @@ import duckdb
 AGE_BANDS = ("under 20", "20-29", "30-39", "40-49", "50-59", "60+", "unknown")
 INVALID_SALES_STATUSES = ("cancelled", "returned")
 
+# The facts carry no PRIMARY KEY: their ids are the operational tables' primary keys
+# (unique at the source), and DuckDB's key index made inserting 10M lines about 5x the CPU
+# of the insert itself (3.5 s against 0.7 s). The dimensions keep theirs (small).
 TABLE_DDL: dict[str, str] = {
     "dim_customer": """
         CREATE TABLE dim_customer (
@@ -61,7 +64,7 @@ TABLE_DDL: dict[str, str] = {
         )""",
     "fact_sales": """
         CREATE TABLE fact_sales (
-            order_line_id BIGINT PRIMARY KEY,
+            order_line_id BIGINT,
             order_id BIGINT,
             order_number VARCHAR,
             customer_id BIGINT,
@@ -80,7 +83,7 @@ TABLE_DDL: dict[str, str] = {
         )""",
     "fact_interactions": """
         CREATE TABLE fact_interactions (
-            interaction_id BIGINT PRIMARY KEY,
+            interaction_id BIGINT,
             customer_id BIGINT,
             occurred_at TIMESTAMP,
             occurred_date DATE,

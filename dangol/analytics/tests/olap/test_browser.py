@@ -37,6 +37,8 @@ def test_pivot_draws_bar_chart_and_heatmap(live_server, browser_page, published_
     )
     _screenshot(page, "pivot-bar-ko")
 
+    # Region codes appear by their (Korean, the browser's language) names.
+    assert page.evaluate("Chart.getChart('pivot-chart').data.labels") == ["부산", "서울"]
     assert datasets == [
         ["2025-01", [3000, 7000]],
         ["2025-02", [None, 4500 + 10000]],
@@ -53,6 +55,6 @@ def test_pivot_draws_bar_chart_and_heatmap(live_server, browser_page, published_
     _screenshot(page, "pivot-heatmap-ko")
 
     assert [c.split("\t") for c in cells] == [
-        ["busan", "3,000", "", ""],
-        ["seoul", "7,000", "14,500", "5,000"],
+        ["부산", "3,000", "", ""],
+        ["서울", "7,000", "14,500", "5,000"],
     ]
