@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 from django.utils import timezone
 
-from dangol.analytics.rfm import fetch_arrow, rfm_sql, rfm_window_days
+from dangol.analytics.rfm import fetch_arrow, rfm_source, rfm_sql, rfm_window_days
 from dangol.analytics.tiers import tier_cuts, tiers_sql
 from dangol.customers.score_services import customer_scores_bulk_write
 
@@ -36,11 +36,14 @@ def customer_scores_frame(
     top, middle = tier_cuts(cuts)
     params = {"as_of": as_of, "window_days": rfm_window_days(window_days)}
     params |= {"top": top, "middle": middle}
+    # The refresh's per-customer summary answers the refresh's own date in a fraction of
+    # the fact scan; any other date reads the facts (same rows either way).
+    source = rfm_source(con, as_of, params["window_days"])
     sql = f"""
         SELECT r.customer_id, t.tier AS value_tier,
                r.r_score AS rfm_recency, r.f_score AS rfm_frequency,
                r.m_score AS rfm_monetary, r.segment AS rfm_segment
-        FROM ({rfm_sql()}) r JOIN ({tiers_sql()}) t USING (customer_id)
+        FROM ({rfm_sql(source)}) r JOIN ({tiers_sql(source)}) t USING (customer_id)
         ORDER BY r.customer_id
     """
     return fetch_arrow(con, sql, params)

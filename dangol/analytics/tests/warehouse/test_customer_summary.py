@@ -42,3 +42,17 @@ def test_refresh_builds_the_summary_and_rfm_reads_it(demo):
         )
         assert tiers.equals(tiers_facts)
         assert sum(t["customers"] for t in tier_summary(con=con, as_of=today)) == customers
+
+
+def test_the_score_write_back_reads_the_summary_and_matches_the_facts(demo, monkeypatch):
+    from dangol.analytics import services
+
+    warehouse_refresh()
+    today = timezone.localdate()
+    with warehouse_connect() as con:
+        assert rfm_source(con, today, rfm_window_days()) == SUMMARY
+        from_summary = services.customer_scores_frame(con=con, as_of=today)
+        monkeypatch.setattr(services, "rfm_source", lambda *args: FACTS)
+        from_facts = services.customer_scores_frame(con=con, as_of=today)
+    assert from_summary.num_rows > 50
+    assert from_summary.equals(from_facts)
