@@ -58,3 +58,11 @@ def product_get(*, pk: int) -> Product:
 def category_list() -> list[Category]:
     """Return every category in tree order (by path)."""
     return list(Category.objects.order_by("path"))
+
+
+def product_get_by_sku(*, sku: str) -> Product:
+    """Return the product with ``sku`` (exact); raise ``NotFoundError`` if there is none."""
+    product = Product.objects.filter(sku=(sku or "").strip()).first()
+    if product is None:
+        raise NotFoundError(f"No product with SKU {sku!r}", field="sku")
+    return product

@@ -269,3 +269,98 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "sales/pipeline/tasks.html",
         {"tasks": task_list_open(user=request.user), "form": form, "now": timezone.now()},
     )
+
+
+QUOTE_LINES = 5
+
+
+class QuoteForm(forms.Form):
+    number = forms.CharField(label=_("Quote number"), max_length=64)
+    valid_until = forms.DateField(
+        label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for i in range(QUOTE_LINES):
+            self.fields[f"sku_{i}"] = forms.CharField(label=_("SKU"), required=False, max_length=64)
+            self.fields[f"quantity_{i}"] = forms.IntegerField(
+                label=_("Quantity"), required=False, min_value=1, max_value=1_000_000
+            )
+            self.fields[f"discount_{i}"] = forms.DecimalField(
+                label=_("Discount"), required=False, min_value=0, max_digits=14, decimal_places=2
+            )
+
+    def line_rows(self):
+        return [
+            (self[f"sku_{i}"], self[f"quantity_{i}"], self[f"discount_{i}"])
+            for i in range(QUOTE_LINES)
+        ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An opportunity: stage history, its quotes (draft one, accept one into an order)."""
+    from dangol.catalog.selectors import product_get_by_sku
+    from dangol.sales import work_services
+    from dangol.sales.models import Quote
+    from dangol.sales.work_selectors import quote_list_for_opportunity
+
+    _require_seller(request)
+    try:
+        opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    except NotFoundError as exc:
+        raise Http404(exc.message) from exc
+    form = QuoteForm(
+        request.POST if request.POST.get("action") == "quote" else None,
+        initial={"valid_until": dt.date.today() + dt.timedelta(days=30)},
+    )
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "accept":
+                quote = Quote.objects.get(pk=int(request.POST["quote"]), opportunity=opportunity)
+                order = work_services.quote_accept(actor=request.user, quote=quote)
+                return redirect("sales:order_detail", order.pk)
+            if form.is_valid():
+                data = form.cleaned_data
+                lines = [
+                    work_services.QuoteLineInput(
+                        product=product_get_by_sku(sku=data[f"sku_{i}"]),
+                        quantity=data[f"quantity_{i}"] or 1,
+                        discount=data[f"discount_{i}"] or 0,
+                    )
+                    for i in range(QUOTE_LINES)
+                    if data[f"sku_{i}"]
+                ]
+                work_services.quote_create(
+                    actor=request.user,
+                    customer=opportunity.customer,
+                    opportunity=opportunity,
+                    number=data["number"],
+                    valid_until=data["valid_until"],
+                    lines=lines,
+                )
+                return redirect("pipeline:opportunity_detail", opportunity.pk)
+        except (KeyError, ValueError, Quote.DoesNotExist):
+            error = str(_("Choose a quote."))
+        except PermissionDeniedError as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DangolError as exc:
+            error = exc.message
+    history = opportunity.stage_changes.select_related("from_stage", "to_stage", "actor").order_by(
+        "occurred_at", "id"
+    )
+    return render(
+        request,
+        "sales/pipeline/opportunity_detail.html",
+        {
+            "opportunity": opportunity,
+            "history": history,
+            "quotes": quote_list_for_opportunity(opportunity=opportunity),
+            "form": form,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )

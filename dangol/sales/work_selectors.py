@@ -21,3 +21,13 @@ def task_get(*, user, pk: int) -> Task:
     if task is None:
         raise NotFoundError("No such task", field="task")
     return task
+
+
+def quote_list_for_opportunity(*, opportunity) -> list:
+    from dangol.sales.models import Quote
+
+    return list(
+        Quote.objects.filter(opportunity=opportunity)
+        .prefetch_related("lines__product")
+        .order_by("-id")
+    )

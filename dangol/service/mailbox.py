@@ -40,10 +40,20 @@ class Received:
 
 
 def _body_text(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain", "html"))
+    try:
+        part = message.get_body(preferencelist=("plain", "html"))
+    except (LookupError, ValueError, TypeError):
+        part = None
     if part is None:
         return ""
-    text = part.get_content()
+    try:
+        text = part.get_content()
+    except (LookupError, UnicodeError, ValueError, TypeError, AttributeError):
+        # An unknown charset or a broken transfer encoding: keep what can be read.
+        raw = part.get_payload(decode=True) or b""
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+    if not isinstance(text, str):
+        text = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else ""
     if part.get_content_type() == "text/html":
         # Agents read plain text; keep the words, drop the markup.
         text = re.sub(r"<[^>]+>", " ", text)

@@ -12,6 +12,7 @@ import schemathesis
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -59,6 +60,17 @@ def admin_headers(admin_user):
     _token, plaintext = api_token_create(user=admin_user, name="schemathesis")
     return {"Authorization": f"Bearer {plaintext}"}
 
+
+# Raw emails for the mail gateway endpoint: well-formed ones and arbitrary bytes.
+_EMAILS = st.builds(
+    lambda n, body: (
+        f"From: Kim <kim{n}@example.test>\r\nSubject: Hello\r\n"
+        f"Message-ID: <m{n}@example.test>\r\n\r\n{body}\r\n"
+    ).encode(),
+    st.integers(0, 10**6),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200),
+)
+schemathesis.openapi.media_type("message/rfc822", st.one_of(_EMAILS, st.binary(max_size=300)))
 
 # Loaded from the WSGI app as a deployment serves it (generating it needs no database).
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)

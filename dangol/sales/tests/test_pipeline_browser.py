@@ -37,7 +37,20 @@ def drag(page, card, column) -> None:
     page.mouse.up()
 
 
-def test_drag_a_card_to_proposal_then_lose_it_with_a_reason(live_server, browser_page, db):
+@pytest.fixture
+def stages(db):
+    """The seeded pipeline stages; a transactional test before this one flushed them."""
+    import importlib
+
+    from django.apps import apps
+
+    from dangol.sales.models import PipelineStage
+
+    if not PipelineStage.objects.exists():
+        importlib.import_module("dangol.sales.migrations.0003_pipeline_stages").seed(apps, None)
+
+
+def test_drag_a_card_to_proposal_then_lose_it_with_a_reason(live_server, browser_page, stages):
     seller = UserFactory(username="jiwoo", role=Role.SALES)
     opportunity = opportunity_create(
         actor=seller,

@@ -123,3 +123,34 @@ def test_my_tasks_page_adds_and_completes_tasks(client, sales, other_sales):
     client.post(reverse("pipeline:tasks"), {"done": task.pk})
     task.refresh_from_db()
     assert task.done_at is not None
+
+
+def test_quote_from_the_opportunity_page_becomes_an_order(client, sales, opportunity):
+    from decimal import Decimal
+
+    from dangol.catalog.tests.factories import ProductFactory
+    from dangol.sales.models import Order
+
+    ProductFactory(sku="KET-1", unit_price=Decimal("30000"))
+    client.force_login(sales)
+    url = reverse("pipeline:opportunity_detail", args=[opportunity.pk])
+    bad = client.post(
+        url, {"action": "quote", "number": "Q1", "valid_until": "2030-01-01", "sku_0": "NOPE"}
+    )
+    assert bad.status_code == 400 and b"NOPE" in bad.content
+    client.post(
+        url,
+        {
+            "action": "quote",
+            "number": "Q1",
+            "valid_until": "2030-01-01",
+            "sku_0": "KET-1",
+            "quantity_0": "2",
+            "discount_0": "1000",
+        },
+    )
+    [quote] = client.get(url).context["quotes"]
+    response = client.post(url, {"action": "accept", "quote": quote.pk})
+    order = Order.objects.get()
+    assert response.url == reverse("sales:order_detail", args=[order.pk])
+    assert list(order.lines.values_list("quantity", "discount")) == [(2, Decimal("1000.00"))]

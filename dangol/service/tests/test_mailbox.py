@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
+from dangol.core.errors import ValidationError
 from dangol.customers.models import Customer
 from dangol.service.choices import TicketStatus
 from dangol.service.mailbox import mailbox_fetch, ticket_email_receive
@@ -135,3 +136,17 @@ def test_the_command_fetches_a_mailbox_url(imap_server):
     )
     with pytest.raises(CommandError, match=r"imap\[s\]://"):
         call_command("service", "fetch-mail", "http://nowhere")
+
+
+def test_broken_or_hostile_mail_never_errors(service):
+    odd = [
+        b"From: a@x.test\r\nContent-Type: text/plain; charset=no-such-charset\r\n\r\nhi\r\n",
+        b"From: a@x.test\r\nContent-Transfer-Encoding: base64\r\n\r\n%%%not base64%%%\r\n",
+        b"From: a@x.test\r\nContent-Type: multipart/mixed; boundary=\r\n\r\n--\r\n",
+        b"From: <script>@x.test\r\nSubject: \xff\xfe\r\n\r\n\x00\x01\r\n",
+    ]
+    for raw in odd[:3]:
+        assert ticket_email_receive(raw=raw).ticket_id is not None
+    # A sender that is not an address is refused with the reason, nothing else.
+    with pytest.raises(ValidationError, match="no sender address"):
+        ticket_email_receive(raw=odd[3])
