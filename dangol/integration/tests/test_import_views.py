@@ -70,7 +70,7 @@ def test_customers_import_runs_as_a_job_and_shows_the_summary(
     html = page.content.decode()
     assert page.status_code == 200
     assert 'id="import-created">3<' in html and 'id="import-rejected">1<' in html
-    assert 'data-status="succeeded"' in html and "hx-trigger" not in html  # no more polling
+    assert 'data-status="succeeded"' in html and 'hx-trigger="every 1s"' not in html  # done
     download = client.get(reverse("integration:import_rejects", args=[job.pk]))
     assert download.status_code == 200
     body = b"".join(download.streaming_content).decode("utf-8-sig").splitlines()

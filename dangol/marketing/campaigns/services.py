@@ -166,6 +166,10 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
             raise _invalid("scheduled_at must be a date and time", "scheduled_at")
         if timezone.is_naive(out["scheduled_at"]):
             out["scheduled_at"] = timezone.make_aware(out["scheduled_at"])
+        # A campaign runs in this century: far dates are typos, and before 1900 local
+        # time zones had odd second offsets that no client parses back.
+        if not 2000 <= out["scheduled_at"].year <= 2100:
+            raise _invalid("scheduled_at must be between the years 2000 and 2100", "scheduled_at")
     for key in ("offer", "subject_en", "subject_ko", "body_en", "body_ko"):
         if key in out:
             out[key] = str(out[key] or "")

@@ -257,3 +257,15 @@ def test_a_scheduled_email_campaign_starts_sending_when_it_launches(marketing):
     )
     assert services.campaign_launch_due(now=now) == [due.pk]
     assert Job.objects.filter(kind__startswith="marketing.").count() == 1
+
+
+def test_a_schedule_outside_this_century_is_refused(marketing):
+    with pytest.raises(ValidationError) as info:
+        services.campaign_create(
+            actor=marketing,
+            name="x",
+            goal="retention",
+            channel="email",
+            scheduled_at=dt.datetime(796, 12, 28, 23, 36, tzinfo=dt.UTC),
+        )
+    assert info.value.field == "scheduled_at"
