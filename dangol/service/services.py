@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dangol.accounts.notifications import mentioned_users, notification_send
+from dangol.core.tasks import task_enqueue_on_commit
 from dangol.integration.webhooks.services import webhook_record_emit
 from dangol.service import permissions
 from dangol.service.choices import (
@@ -47,6 +48,7 @@ from dangol.service.models import (
 )
 from dangol.service.selectors import sla_calendar
 from dangol.service.sla import business_add
+from dangol.service.tasks import survey_email_task, ticket_reply_email_task
 
 SUBJECT_MAX = 200
 BODY_MAX = 100_000
@@ -265,7 +267,8 @@ def ticket_subject_tag(ticket: Ticket) -> str:
     return f"[#{ticket.pk}:{ticket.thread_token[:8]}]"
 
 
-def _send_reply_email(ticket: Ticket, message: TicketMessage) -> None:
+def ticket_reply_email_send(*, ticket: Ticket, message: TicketMessage) -> None:
+    """Send reply ``message`` to the customer, threaded on the conversation."""
     references = list(
         ticket.messages.exclude(message_id=None)
         .exclude(pk=message.pk)
@@ -329,7 +332,7 @@ def ticket_reply(
         fields.append("assignee")
     _bump(ticket, fields)
     if ticket.customer.email:
-        transaction.on_commit(lambda: _send_reply_email(ticket, message))
+        task_enqueue_on_commit(ticket_reply_email_task, message_id=message.pk)
     _timeline(
         actor=actor,
         ticket=ticket,
@@ -449,7 +452,7 @@ def ticket_status_set(
     if status == TicketStatus.CLOSED:
         survey = SatisfactionSurvey.objects.create(ticket=ticket, token=secrets.token_urlsafe(32))
         if ticket.customer.email:
-            transaction.on_commit(lambda: _send_survey_email(ticket, survey), robust=True)
+            task_enqueue_on_commit(survey_email_task, survey_id=survey.pk)
     return ticket
 
 
@@ -476,7 +479,8 @@ def ticket_update(
     return ticket
 
 
-def _send_survey_email(ticket: Ticket, survey: SatisfactionSurvey) -> None:
+def survey_email_send(*, ticket: Ticket, survey: SatisfactionSurvey) -> None:
+    """Send the satisfaction survey of a closed ticket."""
     link = f"{settings.DANGOL_SITE_URL.rstrip('/')}/service/survey/{survey.token}/"
     EmailMessage(
         subject=f"{ticket_subject_tag(ticket)} How did we do? / 서비스는 만족스러우셨나요?",

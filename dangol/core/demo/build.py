@@ -18,6 +18,7 @@ from dangol.core.demo import users as demo_users
 from dangol.core.demo import writer
 from dangol.core.demo.catalog import LEAVES, catalog_generate
 from dangol.core.demo.errors import DemoError, DemoRefusedError
+from dangol.core.demo.front_office import front_office_generate
 from dangol.core.demo.interactions import interactions_generate
 from dangol.core.demo.orders import orders_generate
 from dangol.core.demo.people import GROUPS, Staff, consent_events, customer_chunk
@@ -150,6 +151,17 @@ def demo_build(*, spec: DemoSpec, reset: bool = False, out: TextIO | None = None
         t = time.perf_counter()
         writer.demo_sequences_reset()
         clock.phase("finish", t, "sequences and statistics")
+
+        t = time.perf_counter()
+        front = front_office_generate(spec=spec, user_ids=user_ids)
+        result.counts.update(
+            tickets=front.tickets, leads=front.leads, opportunities=front.opportunities
+        )
+        clock.phase(
+            "front office",
+            t,
+            f"{front.tickets} tickets, {front.leads} leads, {front.opportunities} opportunities",
+        )
 
         t = time.perf_counter()
         demo_users.demo_passwords_apply(creds)

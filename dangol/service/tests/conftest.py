@@ -132,3 +132,9 @@ def imap_server(_dovecot):
             client.store("1:*", "+FLAGS", "(\\Deleted)")
             client.expunge()
     return _dovecot
+
+
+@pytest.fixture(autouse=True)
+def tasks_inline(settings):
+    """Run background tasks (reply and survey emails) inline, as a worker would."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -76,7 +76,8 @@ class Command(BaseCommand):
             f"\nDone in {result.seconds['total']:.1f} s: {c['customers']:,} customers, "
             f"{c['products']:,} products in {c['categories']} categories, {c['orders']:,} orders "
             f"with {c['lines']:,} lines, {c['interactions']:,} interactions, "
-            f"{c['consents']:,} consent records."
+            f"{c['consents']:,} consent records; {c.get('tickets', 0)} service tickets, "
+            f"{c.get('leads', 0)} leads and {c.get('opportunities', 0)} opportunities."
         )
         out.write(
             f"Revenue {result.revenue:,.0f} {settings.DANGOL_CURRENCY}; the top 20% of "
