@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models, transaction
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Value
+from django.db.models.functions import Lower, Replace
 from django.utils import timezone
 
 from dangol.core.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -57,6 +58,26 @@ def customer_duplicates_list(*, user, limit: int = 100) -> list[DuplicateGroup]:
                 base.filter(**{column: row[column]}).order_by("id").values_list("id", flat=True)
             )
             groups.append(DuplicateGroup(key=key, value=row[column], customer_ids=ids))
+    # The same person typed twice: the name without spaces or case ("김 민준" = "김민준")
+    # and the same birth date. A name alone is not enough: 김민준 is a common name.
+    same_name = (
+        base.exclude(birth_date__isnull=True)
+        .annotate(key=Replace(Lower("name"), Value(" "), Value("")))
+        .values("key", "birth_date")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("-n", "key")[:limit]
+    )
+    for row in same_name:
+        ids = list(
+            base.annotate(key=Replace(Lower("name"), Value(" "), Value("")))
+            .filter(key=row["key"], birth_date=row["birth_date"])
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        groups.append(
+            DuplicateGroup(key="name", value=f"{row['key']} {row['birth_date']}", customer_ids=ids)
+        )
     return groups[:limit]
 
 

@@ -43,6 +43,15 @@ def test_duplicates_are_found_by_email_and_by_phone_in_any_format(admin_user):
     assert groups == {("email", (a.pk, b.pk)), ("phone", (a.pk, c.pk))}
 
 
+def test_the_same_name_and_birth_date_is_a_likely_duplicate(admin_user):
+    born = dt.date(1990, 5, 1)
+    a = CustomerFactory(name="김 민준", birth_date=born, email="a@x.test", phone="")
+    b = CustomerFactory(name="김민준", birth_date=born, email="b@x.test", phone="")
+    CustomerFactory(name="김민준", birth_date=dt.date(1991, 1, 1), email="c@x.test", phone="")
+    groups = [g for g in customer_duplicates_list(user=admin_user) if g.key == "name"]
+    assert [(g.customer_ids, g.value) for g in groups] == [([a.pk, b.pk], "김민준 1990-05-01")]
+
+
 def test_merge_moves_history_fills_blanks_and_undo_restores_it(admin_user, sales, pair):
     survivor, duplicate = pair
     category = CategoryFactory(name="Tea")
