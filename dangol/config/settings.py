@@ -248,7 +248,9 @@ DANGOL_SCORERS_AFTER_REFRESH.append(
 # Recommendations (cross-sell, up-sell): see dangol/analytics/recommend/services.py DEFAULTS.
 DANGOL_RECOMMEND: dict = {}
 # Campaign response models: where a past campaign's contacts and responses come from.
-DANGOL_RESPONSE_CAMPAIGN_SOURCE = "dangol.analytics.response.sources.campaign_contacts_unavailable"
+DANGOL_RESPONSE_CAMPAIGN_SOURCE = (
+    "dangol.marketing.campaigns.selectors.campaign_contacts_for_response_model"
+)
 
 LOGGING = {
     "version": 1,

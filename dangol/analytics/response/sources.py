@@ -11,8 +11,9 @@ customer, a 0/1 response column and the candidate features.
   Dangol, so the contacts come through a hook: the dotted path in
   ``settings.DANGOL_RESPONSE_CAMPAIGN_SOURCE`` to a function
   ``fn(*, campaign_id: int) -> pandas.DataFrame`` with the columns ``customer_id``,
-  ``response`` (0/1) and ``contacted_at`` (date). Until marketing provides it, the default
-  raises ``ResponseSourceUnavailable``. The contacts are joined to the customers' warehouse
+  ``response`` (0/1) and ``contacted_at`` (date); the default is marketing's
+  ``campaign_contacts_for_response_model`` (treated, sent members; response = converted
+  within the attribution window). The contacts are joined to the customers' warehouse
   features as of the day before the first contact, so no feature sees the response window.
 
 Features of CRM customers (``customer_features_frame``) come from the warehouse, so a
@@ -150,6 +151,10 @@ def customer_features_frame(
 def campaign_frame(*, campaign_id: int, warehouse: str | Path | None = None) -> pd.DataFrame:
     """Return a campaign's contacts with their warehouse features before the contact."""
     contacts = campaign_contacts(campaign_id=campaign_id)
+    if contacts.empty:
+        raise ResponseSourceUnavailable(
+            f"Campaign {campaign_id} has no sent contacts to learn from", field="campaign_id"
+        )
     first = pd.to_datetime(contacts["contacted_at"]).min().date()
     features = customer_features_frame(
         as_of=first - dt.timedelta(days=1),

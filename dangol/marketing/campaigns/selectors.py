@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from dangol.core.errors import NotFoundError
 from dangol.marketing.choices import MemberArm, MemberStatus
@@ -289,3 +290,28 @@ def campaign_response_frame(*, campaign_id: int, include_control: bool = False):
             )
         )
     return pd.DataFrame.from_records(data, columns=list(RESPONSE_FRAME_COLUMNS))
+
+
+def campaign_contacts_for_response_model(*, campaign_id: int):
+    """Return a campaign's treated, sent contacts as the response model reads them.
+
+    Columns ``customer_id``, ``response`` (1 if the contact converted within the
+    attribution window) and ``contacted_at`` (the send date): the campaign source of
+    ``analytics.response`` (``DANGOL_RESPONSE_CAMPAIGN_SOURCE``).
+    """
+    import pandas as pd
+
+    rows = (
+        CampaignMember.objects.filter(
+            campaign_id=campaign_id, arm=MemberArm.TREATMENT, status=MemberStatus.SENT
+        )
+        .order_by("customer_id")
+        .values_list("customer_id", "converted_at", "sent_at")
+    )
+    return pd.DataFrame.from_records(
+        [
+            (customer, int(converted is not None), timezone.localdate(sent) if sent else None)
+            for customer, converted, sent in rows.iterator(chunk_size=5000)
+        ],
+        columns=["customer_id", "response", "contacted_at"],
+    )

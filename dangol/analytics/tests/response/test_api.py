@@ -121,11 +121,21 @@ def test_csv_models_cannot_score_crm_customers(immediate, admin_user):
     assert "features the warehouse does not have: spend, city, visits" in r.json()["detail"]
 
 
-def test_campaign_source_hook_is_unavailable_by_default(immediate, marketing):
+def test_an_unavailable_campaign_source_is_a_clear_409(immediate, marketing, settings):
+    settings.DANGOL_RESPONSE_CAMPAIGN_SOURCE = (
+        "dangol.analytics.response.sources.campaign_contacts_unavailable"
+    )
     body = {"name": "Autumn", "campaign_id": 7}
     r = token_client(marketing).post(f"{BASE}studies/", body, format="json")
     assert r.status_code == 409
     assert "Campaign contacts are not available yet" in r.json()["detail"]
+
+
+def test_a_campaign_without_contacts_is_refused_with_the_reason(immediate, marketing):
+    body = {"name": "Autumn", "campaign_id": 7}
+    r = token_client(marketing).post(f"{BASE}studies/", body, format="json")
+    assert r.status_code == 409, r.content
+    assert r.json()["detail"] == "Campaign 7 has no sent contacts to learn from"
 
 
 @pytest.mark.parametrize(

@@ -109,3 +109,19 @@ def test_response_frame_is_one_row_per_treated_member():
     both = campaign_response_frame(campaign_id=campaign.pk, include_control=True)
     assert len(both) == 7
     assert both.groupby("arm")["responded"].sum().to_dict() == {"control": 1, "treatment": 1}
+
+
+def test_the_response_model_reads_a_campaigns_contacts_through_its_source_hook(settings):
+    from django.utils.module_loading import import_string
+
+    from dangol.analytics.response.sources import campaign_contacts
+
+    campaign = CampaignFactory(status="running")
+    add(campaign, 3, arm="treatment", status="sent", converted=1)
+    add(campaign, 2, arm="control", status="pending", converted=1)
+    hook = import_string(settings.DANGOL_RESPONSE_CAMPAIGN_SOURCE)
+    frame = campaign_contacts(campaign_id=campaign.pk)
+    assert hook.__name__ == "campaign_contacts_for_response_model"
+    assert list(frame.columns) == ["customer_id", "response", "contacted_at"]
+    assert (len(frame), int(frame["response"].sum())) == (3, 1)
+    assert set(frame["contacted_at"]) == {timezone.localdate()}
