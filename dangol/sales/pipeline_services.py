@@ -187,6 +187,39 @@ def lead_status_set(*, actor, lead: Lead, status: str) -> Lead:
     return lead
 
 
+# The stages a new installation starts with (also seeded by migration sales/0003).
+DEFAULT_STAGES = [
+    ("qualification", "Qualification", "자격 확인", 10, False, False),
+    ("needs_analysis", "Needs analysis", "요구 분석", 25, False, False),
+    ("proposal", "Proposal", "제안", 50, False, False),
+    ("negotiation", "Negotiation", "협상", 75, False, False),
+    ("won", "Won", "수주", 100, True, False),
+    ("lost", "Lost", "실주", 0, False, True),
+]
+
+
+@transaction.atomic
+def pipeline_stages_ensure() -> int:
+    """Create the default stages if the pipeline has none (a wiped database); return how many."""
+    if PipelineStage.objects.exists():
+        return 0
+    PipelineStage.objects.bulk_create(
+        PipelineStage(
+            code=code,
+            name=name,
+            name_ko=name_ko,
+            position=position,
+            probability=probability,
+            is_won=won,
+            is_lost=lost,
+        )
+        for position, (code, name, name_ko, probability, won, lost) in enumerate(
+            DEFAULT_STAGES, start=1
+        )
+    )
+    return len(DEFAULT_STAGES)
+
+
 def _first_open_stage() -> PipelineStage:
     stage = PipelineStage.objects.filter(is_won=False, is_lost=False).order_by("position").first()
     if stage is None:

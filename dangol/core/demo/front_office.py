@@ -40,7 +40,12 @@ def front_office_generate(*, spec: DemoSpec, user_ids: dict[str, int]) -> FrontO
     """Open tickets, capture leads and open opportunities for a sample of customers."""
     from dangol.customers.models import Customer
     from dangol.sales.models import PipelineStage
-    from dangol.sales.pipeline_services import lead_capture, opportunity_create, opportunity_move
+    from dangol.sales.pipeline_services import (
+        lead_capture,
+        opportunity_create,
+        opportunity_move,
+        pipeline_stages_ensure,
+    )
     from dangol.service.services import (
         survey_answer,
         ticket_open,
@@ -96,6 +101,7 @@ def front_office_generate(*, spec: DemoSpec, user_ids: dict[str, int]) -> FrontO
         )
         leads += 1
 
+    pipeline_stages_ensure()  # a database emptied by hand has lost the seeded stages
     stages = list(PipelineStage.objects.order_by("position"))
     opportunities = 0
     for customer in customers[250:400]:

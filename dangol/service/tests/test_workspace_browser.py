@@ -27,6 +27,7 @@ def test_find_the_caller_by_phone_and_log_the_call(live_server, browser_page, db
 
     page.goto(live_server.url + reverse("service:agent"))
     # The search box has the focus: the agent types the number the phone shows.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'caller'")
     page.keyboard.type("01077778888")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{reverse('service:agent_customer', args=[caller.pk])}")

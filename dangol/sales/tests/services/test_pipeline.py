@@ -223,3 +223,19 @@ def test_board_and_forecast_sums(sales, manager):
     )
     [team_row] = pipeline_forecast(user=manager, by="team")
     assert team_row.group == "Seoul team"
+
+
+def test_default_stages_come_back_when_the_pipeline_has_none():
+    from dangol.sales.pipeline_services import pipeline_stages_ensure
+
+    assert pipeline_stages_ensure() == 0  # seeded by the migration
+    PipelineStage.objects.all().delete()
+    assert pipeline_stages_ensure() == 6
+    assert list(PipelineStage.objects.values_list("code", "probability")) == [
+        ("qualification", 10),
+        ("needs_analysis", 25),
+        ("proposal", 50),
+        ("negotiation", 75),
+        ("won", 100),
+        ("lost", 0),
+    ]
