@@ -214,7 +214,7 @@ def customer_ticket(request: HttpRequest, account, pk: int) -> HttpResponse:
         "portal/customer_ticket.html",
         {
             "ticket": ticket,
-            "messages": ticket_messages(ticket=ticket, include_notes=False),
+            "thread": ticket_messages(ticket=ticket, include_notes=False),
             "form": form,
         },
     )

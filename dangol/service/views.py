@@ -156,7 +156,7 @@ def _detail_context(request: HttpRequest, ticket, **forms_in_error) -> dict:
     return {
         "ticket": ticket,
         "clocks": selectors.ticket_sla_clocks(ticket=ticket),
-        "messages": selectors.ticket_messages(ticket=ticket),
+        "thread": selectors.ticket_messages(ticket=ticket),
         "history": selectors.ticket_history(ticket=ticket),
         "may_work": may_work,
         "reply_form": forms_in_error.get("reply")

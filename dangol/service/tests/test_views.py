@@ -31,6 +31,8 @@ def test_the_queue_and_the_ticket_render_for_the_desk(client, service, ticket):
     page = client.get(reverse("service:ticket_detail", args=[ticket.pk]))
     assert page.status_code == 200
     assert b'data-sla="first_response"' in page.content
+    # The conversation is not mistaken for the layout's flash messages.
+    assert b'<ul class="messages">' not in page.content
     assert "홍길동".encode() in page.content
 
 
