@@ -228,26 +228,34 @@ def generate_rows(n: int, *, group_ids: dict[str, int], owners: list[int]):
 # One database, in a child process (Django settings are per process).
 
 
-def _setup_django(db: str, rows: int) -> None:
+def django_setup_for(db: str, rows: int, *, pg_db: str, sqlite_stem: str) -> None:
+    """Point Django at the benchmark database of ``db`` for ``rows`` rows and set it up.
+
+    Other sizes (quick trial runs) get their own database so the big one stays loaded.
+    Shared by the benchmarks that keep a large database between runs.
+    """
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     os.environ["DANGOL_DATA_DIR"] = str(BENCH_DIR)
     os.environ["DJANGO_SETTINGS_MODULE"] = "dangol.config.settings"
     if db == "postgres":
         import psycopg
 
-        # Other sizes (quick trial runs) get their own database so the big one stays loaded.
-        name = PG_DB if rows == ROWS else f"{PG_DB}_{rows}"
+        name = pg_db if rows == ROWS else f"{pg_db}_{rows}"
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
             found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
             if not found:
                 conn.execute(f"CREATE DATABASE {name}")
         os.environ["DATABASE_URL"] = f"{PG_SERVER}/{name}"
     else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{BENCH_DIR / f'customers-{rows}.sqlite3'}"
+        os.environ["DATABASE_URL"] = f"sqlite:///{BENCH_DIR / f'{sqlite_stem}-{rows}.sqlite3'}"
     sys.path.insert(0, str(REPO))
     import django
 
     django.setup()
+
+
+def _setup_django(db: str, rows: int) -> None:
+    django_setup_for(db, rows, pg_db=PG_DB, sqlite_stem="customers")
 
 
 def _ensure_data(rows: int, *, reload: bool) -> dict:

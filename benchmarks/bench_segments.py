@@ -52,24 +52,9 @@ def _h(i: int, salt: int) -> int:
 
 
 def _setup_django(db: str, rows: int) -> None:
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    os.environ["DANGOL_DATA_DIR"] = str(BENCH_DIR)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "dangol.config.settings"
-    if db == "postgres":
-        import psycopg
+    from bench_customer_list import django_setup_for
 
-        name = PG_DB if rows == ROWS else f"{PG_DB}_{rows}"
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not found:
-                conn.execute(f"CREATE DATABASE {name}")
-        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{name}"
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{BENCH_DIR / f'segments-{rows}.sqlite3'}"
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
+    django_setup_for(db, rows, pg_db=PG_DB, sqlite_stem="segments")
 
 
 def _ensure_data(rows: int, *, reload: bool) -> dict:
