@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import duckdb
 import numpy as np
@@ -74,7 +73,11 @@ def test_refresh_writes_clv_and_p_alive_to_each_buyer(world):
     for customer in world["buyers"]:
         i = by_id[customer]
         assert scores[customer].p_alive == pytest.approx(expected.p_alive[i], rel=1e-9)
-        assert scores[customer].clv == Decimal(f"{expected.clv[i]:.2f}")
+        # Gamma-Gamma's likelihood is flat along a ridge in (q, v): the last bit of a
+        # sum (numpy's result depends on memory alignment) moves the optimum by about
+        # 1e-4 of a value between two fits on the same data. A customer mixed up with
+        # another would be off by far more than that.
+        assert float(scores[customer].clv) == pytest.approx(expected.clv[i], rel=2e-3, abs=0.01)
     assert scores[world["idle"]].clv is None
     assert scores[world["idle"]].p_alive is None
     # 61 customers summarised, the unknown id skipped.
