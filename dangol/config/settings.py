@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "dangol.marketing",
     "dangol.service",
     "dangol.portal",
+    "dangol.webanalytics",
+    "dangol.automation",
     "dangol.integration",
     "django_tasks_db",
     "rest_framework",

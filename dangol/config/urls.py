@@ -24,6 +24,8 @@ urlpatterns = [
     path("portal/", include("dangol.portal.urls")),
     path("marketing/", include("dangol.marketing.urls")),
     path("integration/", include("dangol.integration.urls")),
+    path("webanalytics/", include("dangol.webanalytics.urls")),
+    path("automation/", include("dangol.automation.urls")),
     path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
 ]

@@ -115,6 +115,8 @@ class Customer(BaseModel):
         related_name="+",
         editable=False,
     )
+    # Soft delete: set when the record was moved to the trash; it can be restored.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("customer")

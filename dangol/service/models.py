@@ -186,7 +186,11 @@ class Ticket(BaseModel):
     # A random token in the reply-to address and subject threads replies without
     # exposing the sequential id to guessing.
     thread_token = models.CharField(max_length=32, unique=True, editable=False)
+    # Administrator-defined fields (definitions in core.CustomFieldDefinition).
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Soft delete: set when the record was moved to the trash; it can be restored.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("ticket")

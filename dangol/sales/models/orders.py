@@ -22,6 +22,8 @@ class Order(BaseModel):
     status = models.CharField(
         _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING
     )
+    # Soft delete: set when the record was moved to the trash; it can be restored.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("order")

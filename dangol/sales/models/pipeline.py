@@ -178,7 +178,11 @@ class Opportunity(BaseModel):
         _("loss reason"), max_length=20, choices=LossReason.choices, blank=True, default=""
     )
     outcome_note = models.TextField(_("win or loss note"), blank=True, default="")
+    # Administrator-defined fields (definitions in core.CustomFieldDefinition).
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Soft delete: set when the record was moved to the trash; it can be restored.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("opportunity")
