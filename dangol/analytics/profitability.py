@@ -40,7 +40,9 @@ def cost_per_interaction(costs: dict[str, object] | None = None) -> dict[str, De
     """Return the cost per interaction channel: ``costs``, the setting, or the defaults."""
     value = costs
     if value is None:
-        value = getattr(settings, "DANGOL_COST_PER_INTERACTION", DEFAULT_COST_PER_INTERACTION)
+        value = getattr(settings, "DANGOL_COST_PER_INTERACTION", None)
+        if value is None:
+            value = DEFAULT_COST_PER_INTERACTION
     try:
         out = {str(k): Decimal(str(v)) for k, v in dict(value).items()}
     except (TypeError, ValueError, ArithmeticError):

@@ -50,6 +50,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_mapping(name: str) -> dict[str, str] | None:
+    """Return ``key=value,key=value`` from the variable ``name`` as a dict; None when unset."""
+    value = os.environ.get(name, "")
+    if value.strip() == "":
+        return None
+    out = {}
+    for item in value.split(","):
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip() or not val.strip():
+            raise ValueError(f"{name} must look like key=value,key=value; got item {item!r}")
+        out[key.strip()] = val.strip()
+    return out
+
+
 def data_dir() -> Path:
     """Return ``DANGOL_DATA_DIR`` (default ``./var``), created if missing."""
     path = Path(env_str("DANGOL_DATA_DIR", "var")).resolve()

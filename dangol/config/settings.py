@@ -8,7 +8,15 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from dangol.config.env import data_dir, env_bool, env_int, env_list, env_str, env_str_or_empty
+from dangol.config.env import (
+    data_dir,
+    env_bool,
+    env_int,
+    env_list,
+    env_mapping,
+    env_str,
+    env_str_or_empty,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = data_dir()
@@ -249,6 +257,9 @@ DANGOL_SCORERS_AFTER_REFRESH.append(
 )
 # Recommendations (cross-sell, up-sell): see dangol/analytics/recommend/services.py DEFAULTS.
 DANGOL_RECOMMEND: dict = {}
+# Cost to serve per interaction channel in the currency, e.g. "phone=3000,email=300,chat=1000".
+# Unset: the defaults in dangol/analytics/profitability.py; set: exactly these channels.
+DANGOL_COST_PER_INTERACTION = env_mapping("DANGOL_COST_PER_INTERACTION")
 # Campaign response models: where a past campaign's contacts and responses come from.
 DANGOL_RESPONSE_CAMPAIGN_SOURCE = (
     "dangol.marketing.campaigns.selectors.campaign_contacts_for_response_model"
