@@ -64,10 +64,10 @@ def _choices() -> dict:
 
 
 def _builder_context(rule) -> dict:
-    from dangol.marketing.selectors import campaign_list
     from dangol.marketing.segments.builder import builder_view
     from dangol.marketing.segments.rules import FIELDS
     from dangol.marketing.segments.sources import category_choices
+    from dangol.marketing.selectors import campaign_list
 
     rule = rule if isinstance(rule, dict) and rule else {"and": []}
     return {
