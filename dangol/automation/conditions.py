@@ -201,7 +201,8 @@ def conditions_validate(*, entity: str, conditions: Any) -> dict:
             raise ValidationError(
                 exc.message,
                 code=AutomationErrorCode.INVALID_CONDITION,
-                field=f"conditions.{exc.field}" if exc.field else "conditions",
+                # The segment language names paths from "rule" ("rule.and[0].op").
+                field="conditions" + (exc.field or "rule")[len("rule") :],
             ) from exc
     return _validate_node(entity, conditions, "conditions", 0, [0])
 
