@@ -39,6 +39,15 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _listening(entity: str, event: str) -> bool:
+    from dangol.automation.models import Rule
+    from dangol.automation.triggers import EVENT_TRIGGERS
+
+    return Rule.objects.filter(
+        active=True, entity=entity, trigger__in=EVENT_TRIGGERS.get(event, ())
+    ).exists()
+
+
 def automation_event(
     *,
     entity: str,
@@ -55,14 +64,10 @@ def automation_event(
     an inbound message); a retried task reuses it, so each rule fires once per event.
     Return whether a task was enqueued (not when no active rule could answer).
     """
-    from dangol.automation.models import Rule
     from dangol.automation.tasks import automation_event_task
-    from dangol.automation.triggers import EVENT_TRIGGERS
     from dangol.core.tasks import task_enqueue
 
-    if not Rule.objects.filter(
-        active=True, entity=entity, trigger__in=EVENT_TRIGGERS.get(event, ())
-    ).exists():
+    if not _listening(entity, event):
         return False
     task_enqueue(
         automation_event_task,
@@ -88,7 +93,11 @@ def automation_event_on_commit(
 
     The one line a writing service adds. Values are captured now (the chain of the
     rule running, if any), so later changes to the objects do not leak into the event.
+    Nothing is registered while no active rule could answer (one indexed probe), so a
+    system without rules pays no after-commit work.
     """
+    if not _listening(entity, event):
+        return
     chain = CURRENT_CHAIN.get()
     payload = {k: _jsonable(v) for k, v in (changes or {}).items()} if changes else None
     transaction.on_commit(

@@ -31,17 +31,22 @@ def test_admin_builds_a_rule_and_sees_it_fire(live_server, browser_page, setting
 
     page.goto(live_server.url + reverse("automation:rule_new"))
     page.fill("#id_name", "Seoul watch")
-    page.select_option("#id_trigger", "updated")
-    page.locator("#tc_fields").wait_for()  # the trigger's settings were drawn by htmx
+    # Each of these redraws part of the form through htmx: wait for that answer before
+    # the next step, or the redraw could replace what the next step typed.
+    with page.expect_response("**/automation/rules/form/"):
+        page.select_option("#id_trigger", "updated")
+    page.locator("#tc_fields").wait_for()
     # Conditions: the segment builder; "+ condition" adds one, then region = Seoul.
-    page.locator("#rule-builder button[hx-vals*='add:r']").first.click()
+    with page.expect_response("**/marketing/segments/builder/"):
+        page.locator("#rule-builder button[hx-vals*='add:r']").first.click()
     page.locator("select[name='r.0:field']").wait_for()
-    page.select_option("select[name='r.0:field']", "region")
-    page.locator("select[name='r.0:value']").wait_for()
-    page.select_option("select[name='r.0:value']", "seoul")
+    with page.expect_response("**/marketing/segments/builder/"):
+        page.select_option("select[name='r.0:field']", "region")
+    with page.expect_response("**/marketing/segments/builder/"):
+        page.select_option("select[name='r.0:value']", "seoul")
     # Then: notify me.
-    page.select_option("#a0-type", "notify")
-    page.locator("#a0-text").wait_for()
+    with page.expect_response("**/automation/rules/form/"):
+        page.select_option("#a0-type", "notify")
     page.select_option("#a0-user", "rule_owner")
     page.fill("#a0-text", "{{ customer.name }} was updated")
     page.check("#id_active")
