@@ -291,3 +291,23 @@ def test_inactive_rules_do_not_fire(admin_user, committed):
     with committed():
         customer_update(actor=admin_user, customer=customer, city="Jung-gu")
     assert _runs(rule) == []
+
+
+def test_worker_sweep_looks_at_date_rules_once_per_interval(admin_user, committed, settings):
+    settings.DANGOL_AUTOMATION_SWEEP_MINUTES = 60
+    assert "dangol.automation.engine.automation_sweep" in settings.DANGOL_WORKER_SWEEPS
+    rule = _rule(
+        admin_user,
+        trigger="date_reached",
+        trigger_config={"date_field": "created_at", "days": 0},
+    )
+    customer = CustomerFactory()  # created today: due now
+    now = timezone.now()
+    with committed():
+        assert automation_sweep(now=now) == [rule.pk]
+    with committed():
+        assert automation_sweep(now=now + dt.timedelta(minutes=30)) == []
+    with committed():
+        assert automation_sweep(now=now + dt.timedelta(minutes=61)) == [rule.pk]
+    today = timezone.localtime(now).date().isoformat()
+    assert _runs(rule) == [(customer.pk, f"date:{today}", RunStatus.SUCCEEDED)]
