@@ -19,6 +19,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangol.automation.actions import action_execute
 from dangol.automation.choices import RunStatus, Trigger
@@ -64,7 +65,8 @@ def _notify_loop(rule: Rule, run: RuleRun) -> None:
     notification_send(
         user=rule.created_by,
         kind="automation",
-        text=f"Automation rule “{rule.name}” was stopped in a loop (record {run.record_id})",
+        text=_("Automation rule “%(name)s” was stopped in a loop (record %(id)s)")
+        % {"name": rule.name, "id": run.record_id},
         url=reverse("automation:rule_runs", args=[rule.pk]),
     )
 

@@ -174,7 +174,7 @@ def rule_active_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Rule switched on."))
     else:
         messages.success(request, _("Rule switched off."))
-    return redirect(request.POST.get("next") or "automation:rule_list")
+    return redirect("automation:rule_list")
 
 
 @login_required
