@@ -311,3 +311,20 @@ def test_worker_sweep_looks_at_date_rules_once_per_interval(admin_user, committe
         assert automation_sweep(now=now + dt.timedelta(minutes=61)) == [rule.pk]
     today = timezone.localtime(now).date().isoformat()
     assert _runs(rule) == [(customer.pk, f"date:{today}", RunStatus.SUCCEEDED)]
+
+
+def test_writers_register_no_automation_work_without_active_rules(
+    admin_user, django_capture_on_commit_callbacks
+):
+    customer = CustomerFactory()
+    with django_capture_on_commit_callbacks() as calls:
+        customer_update(actor=admin_user, customer=customer, city="Jung-gu")
+    assert calls == []  # no webhook endpoint, no rule: nothing after commit
+    rule = _rule(admin_user, trigger="updated")
+    with django_capture_on_commit_callbacks() as calls:
+        customer_update(actor=admin_user, customer=customer, city="Mapo-gu")
+    assert len(calls) == 1
+    Rule.objects.filter(pk=rule.pk).update(active=False)
+    with django_capture_on_commit_callbacks() as calls:
+        customer_update(actor=admin_user, customer=customer, city="Jongno-gu")
+    assert calls == []
