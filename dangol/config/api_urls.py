@@ -15,6 +15,7 @@ from dangol.accounts import api as accounts_api
 from dangol.analytics import api as analytics_api
 from dangol.analytics.recommend import api as recommend_api
 from dangol.analytics.response import api as response_api
+from dangol.automation import api as automation_api
 from dangol.catalog import api as catalog_api
 from dangol.core.api import jobs as jobs_api
 from dangol.customers import api as customers_api
@@ -119,6 +120,28 @@ urlpatterns = [
         "response/models/<int:pk>/score/",
         response_api.ResponseModelScoreApi.as_view(),
         name="response_model_score",
+    ),
+    # Workflow automation: rules, run logs, dry runs, e-mail templates.
+    path("automation/rules/", automation_api.RuleCollectionApi.as_view(), name="automation_rules"),
+    path(
+        "automation/rules/<int:pk>/",
+        automation_api.RuleItemApi.as_view(),
+        name="automation_rule_detail",
+    ),
+    path(
+        "automation/rules/<int:pk>/runs/",
+        automation_api.RuleRunsApi.as_view(),
+        name="automation_rule_runs",
+    ),
+    path(
+        "automation/rules/<int:pk>/test/",
+        automation_api.RuleTestApi.as_view(),
+        name="automation_rule_test",
+    ),
+    path(
+        "automation/templates/",
+        automation_api.EmailTemplateCollectionApi.as_view(),
+        name="automation_templates",
     ),
     # Marketing: segments, campaigns, reviews, next best offer.
     path("segments/", marketing_api.SegmentCollectionApi.as_view(), name="segment_list"),

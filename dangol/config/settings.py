@@ -255,6 +255,14 @@ DANGOL_SCORERS_AFTER_REFRESH += [
 DANGOL_SCORERS_AFTER_REFRESH.append(
     "dangol.analytics.recommend.services.recommendations_score_after_refresh"
 )
+# Workflow automation (docs/automation.md): rules on score thresholds are checked after the
+# scorers above; the worker's sweep runs date, score and schedule rules.
+DANGOL_SCORERS_AFTER_REFRESH.append("dangol.automation.engine.score_rules_after_refresh")
+DANGOL_WORKER_SWEEPS.append("dangol.automation.engine.automation_sweep")
+# A chain of rules firing rules is stopped at this many firings.
+DANGOL_AUTOMATION_MAX_DEPTH = env_int("DANGOL_AUTOMATION_MAX_DEPTH", 5)
+# Date and score rules are re-checked by the worker at most this often.
+DANGOL_AUTOMATION_SWEEP_MINUTES = env_int("DANGOL_AUTOMATION_SWEEP_MINUTES", 60)
 # Recommendations (cross-sell, up-sell): see dangol/analytics/recommend/services.py DEFAULTS.
 DANGOL_RECOMMEND: dict = {}
 # Cost to serve per interaction channel in the currency, e.g. "phone=3000,email=300,chat=1000".

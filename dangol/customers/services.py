@@ -11,6 +11,7 @@ from django.db.models import F, ProtectedError
 from django.utils import timezone
 
 from dangol.accounts.roles import Role, user_role
+from dangol.automation.events import automation_event_on_commit
 from dangol.customers import permissions
 from dangol.customers.choices import ConsentChannel, CustomerKind, LifecycleStatus
 from dangol.customers.errors import (
@@ -108,6 +109,7 @@ def customer_create(*, actor, **fields: Any) -> Customer:
             f"The customer could not be saved: {exc}", code=CustomerErrorCode.INVALID
         ) from exc
     webhook_record_emit(event_type="customer.created", record=customer)
+    automation_event_on_commit(entity="customer", record_id=customer.pk, event="created")
     return customer
 
 
@@ -144,6 +146,7 @@ def customer_contact_get_or_create(
     )
     customer.save()
     webhook_record_emit(event_type="customer.created", record=customer)
+    automation_event_on_commit(entity="customer", record_id=customer.pk, event="created")
     return customer, True
 
 
@@ -198,6 +201,7 @@ def _customer_write(
     if not changes:
         return customer
     version = customer.version if expected_version is None else expected_version
+    before = {name: getattr(customer, Customer._meta.get_field(name).attname) for name in changes}
     _apply_and_validate(customer, changes)
     update_fields = {*changes, "phone_digits"}
     attnames = (Customer._meta.get_field(name).attname for name in update_fields)
@@ -213,6 +217,15 @@ def _customer_write(
         )
     customer.refresh_from_db()
     webhook_record_emit(event_type="customer.updated", record=customer)
+    automation_event_on_commit(
+        entity="customer",
+        record_id=customer.pk,
+        event="updated",
+        key=f"v{customer.version}",
+        changes={
+            n: [before[n], getattr(customer, Customer._meta.get_field(n).attname)] for n in changes
+        },
+    )
     return customer
 
 

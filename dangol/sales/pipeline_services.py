@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dangol.accounts.roles import Role, user_role
+from dangol.automation.events import automation_event_on_commit
 from dangol.core.money import amount_parse
 from dangol.customers import permissions as customer_permissions
 from dangol.customers.normalize import normalize_email, normalize_phone
@@ -282,6 +283,7 @@ def opportunity_create(
         opportunity=opportunity, to_stage=stage, actor=actor, occurred_at=timezone.now()
     )
     webhook_record_emit(event_type="opportunity.created", record=opportunity)
+    automation_event_on_commit(entity="opportunity", record_id=opportunity.pk, event="created")
     return opportunity
 
 
@@ -392,4 +394,11 @@ def opportunity_move(
     )
     opportunity.refresh_from_db()
     webhook_record_emit(event_type="opportunity.updated", record=opportunity)
+    automation_event_on_commit(
+        entity="opportunity",
+        record_id=opportunity.pk,
+        event="updated",
+        key=f"v{opportunity.version}",
+        changes={"stage": [previous.code, stage.code]},
+    )
     return opportunity

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from dangol.accounts.roles import Role, user_role
+from dangol.automation.events import automation_event_on_commit
 from dangol.catalog.models import Product
 from dangol.core.money import amount_parse
 from dangol.customers import permissions
@@ -242,6 +243,7 @@ def order_create(
         row.order = order
     OrderLine.objects.bulk_create(rows)
     webhook_record_emit(event_type="order.created", record=order)
+    automation_event_on_commit(entity="order", record_id=order.pk, event="created")
     # Robust: the order is committed by then, so a failing timeline entry is logged
     # rather than turning a placed order into an error for the caller.
     transaction.on_commit(lambda: _log_order_placed(actor=actor, order=order), robust=True)

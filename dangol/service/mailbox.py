@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dangol.automation.events import automation_event_on_commit
 from dangol.service.choices import MessageKind, TicketChannel, TicketStatus
 from dangol.service.errors import ServiceErrorCode, ValidationError
 from dangol.service.models import Ticket, TicketChange, TicketMessage
@@ -128,13 +129,16 @@ def ticket_email_receive(*, raw: bytes) -> Received:
         )
         return Received(ticket_id=ticket.pk, created=True, duplicate=False)
 
-    TicketMessage.objects.create(
+    inbound = TicketMessage.objects.create(
         ticket=ticket,
         kind=MessageKind.INBOUND,
         from_address=address,
         body=body,
         message_id=message_id,
         occurred_at=when,
+    )
+    automation_event_on_commit(
+        entity="ticket", record_id=ticket.pk, event="inbound_message", key=str(inbound.pk)
     )
     if ticket.status in (TicketStatus.PENDING, TicketStatus.RESOLVED):
         # The customer answered: the ticket needs an agent again.

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dangol.accounts.notifications import mentioned_users, notification_send
+from dangol.automation.events import automation_event_on_commit
 from dangol.core.tasks import task_enqueue_on_commit
 from dangol.integration.webhooks.services import webhook_record_emit
 from dangol.service import permissions
@@ -129,6 +130,13 @@ def _bump(ticket: Ticket, fields: list[str]) -> None:
         )
     ticket.version += 1
     webhook_record_emit(event_type="ticket.updated", record=ticket)
+    automation_event_on_commit(
+        entity="ticket",
+        record_id=ticket.pk,
+        event="updated",
+        key=f"v{ticket.version}",
+        changes={name: [None, getattr(ticket, name)] for name in fields},
+    )
 
 
 def _change(ticket: Ticket, *, field: str, old: Any, new: Any, actor, when=None) -> None:
@@ -233,6 +241,7 @@ def ticket_open(
     )
     _change(ticket, field="status", old="", new=ticket.status, actor=actor, when=opened_at)
     webhook_record_emit(event_type="ticket.created", record=ticket)
+    automation_event_on_commit(entity="ticket", record_id=ticket.pk, event="created")
     _timeline(
         actor=actor,
         ticket=ticket,
@@ -564,6 +573,9 @@ def ticket_customer_reply(*, ticket: Ticket, body: str) -> TicketMessage:
         from_address=ticket.customer.email,
         body=body,
         occurred_at=now,
+    )
+    automation_event_on_commit(
+        entity="ticket", record_id=ticket.pk, event="inbound_message", key=str(message.pk)
     )
     if ticket.status in (TicketStatus.PENDING, TicketStatus.RESOLVED):
         _change(ticket, field="status", old=ticket.status, new=TicketStatus.OPEN, actor=None)

@@ -27,6 +27,7 @@ from dangol.marketing.choices import (
     CampaignChannel,
     CampaignGoal,
     CampaignStatus,
+    MemberArm,
     MemberStatus,
     SuppressionReason,
 )
@@ -425,3 +426,34 @@ def _execute_launched(campaign: Campaign) -> None:
         campaign_execute(campaign=Campaign.objects.get(pk=campaign.pk), actor=None)
     except (ValidationError, ConflictError):
         logger.exception("Scheduled campaign %s launched but its send did not start", campaign.pk)
+
+
+@transaction.atomic
+def campaign_member_add(*, actor, campaign: Campaign, customer_id: int) -> CampaignMember | None:
+    """Add one customer to a running campaign; return the new member (None: already in).
+
+    Automation's "add to campaign" action, for an always-on campaign that takes
+    customers as they qualify. The arm comes from the same split hash as the launch
+    (``split_hash`` below ``control_percent`` percent of its range: control), so the
+    campaign keeps a control group; suppression and sending treat the member like any
+    other pending one.
+    """
+    from dangol.marketing.campaigns.split import split_hash
+
+    _check_actor(actor)
+    if campaign.status != CampaignStatus.RUNNING:
+        raise ValidationError(
+            "Only a running campaign takes members one by one",
+            code=MarketingErrorCode.WRONG_STATUS,
+            field="campaign",
+        )
+    if CampaignMember.objects.filter(campaign=campaign, customer_id=customer_id).exists():
+        return None
+    control = split_hash(seed=campaign.seed, customer_id=customer_id) * 100 < (
+        P * campaign.control_percent
+    )
+    return CampaignMember.objects.create(
+        campaign=campaign,
+        customer_id=customer_id,
+        arm=MemberArm.CONTROL if control else MemberArm.TREATMENT,
+    )

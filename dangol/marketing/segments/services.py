@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import ProtectedError
+from django.db.models import F, ProtectedError
 from django.utils import timezone
 
 from dangol.core.errors import ConflictError, PermissionDeniedError, ValidationError
@@ -150,3 +150,23 @@ def segment_delete(*, actor, segment: Segment) -> None:
             "Campaigns use this segment; it cannot be deleted",
             code=MarketingErrorCode.WRONG_STATUS,
         ) from exc
+
+
+@transaction.atomic
+def segment_member_add(*, actor, segment: Segment, customer_id: int) -> bool:
+    """Add one customer to a static segment's snapshot; return whether it was new.
+
+    Automation's "add to segment" action. A dynamic segment is its rule and has no
+    members to add to.
+    """
+    _check_actor(actor)
+    if segment.kind != SegmentKind.STATIC:
+        raise ValidationError(
+            "Only a static segment takes members one by one",
+            code=MarketingErrorCode.INVALID,
+            field="segment",
+        )
+    _member, created = SegmentMember.objects.get_or_create(segment=segment, customer_id=customer_id)
+    if created:
+        Segment.objects.filter(pk=segment.pk).update(size=F("size") + 1, updated_at=timezone.now())
+    return created
