@@ -157,13 +157,14 @@ def _ingest_group(con, paths: list[Path]) -> tuple[int, int]:
                     "SELECT DISTINCT campaign_token FROM raw WHERE campaign_token <> ''"
                 ).fetchall()
             ]
-            links = _token_links(tokens)  # noqa: F841 - read by the SQL below
+            con.register("links", _token_links(tokens))
             events, new_visits = _ingest_sql(con)
         else:
             events, new_visits = 0, 0
-        counts = pd.DataFrame({"name": [spool_name(p) for p in [*todo, *empty]]})  # noqa: F841
+        con.register("counts", pd.DataFrame({"name": [spool_name(p) for p in [*todo, *empty]]}))
         con.execute("INSERT INTO web_ingest_file SELECT name, 0, now()::TIMESTAMP FROM counts")
         con.execute("COMMIT")
+        con.unregister("counts")
     except Exception:
         con.execute("ROLLBACK")
         raise
@@ -275,10 +276,10 @@ def _ingest_sql(con) -> tuple[int, int]:
             s.utm_source, s.utm_medium, s.utm_campaign, r.campaign_id, s.site_search,
             s.outlink_url, s.error_code, s.goal, s.goal_value, s.browser, s.browser_version,
             s.os, s.device, s.screen, s.color_depth, s.ip_anon,
-            CASE WHEN s.kind = 'pageview' THEN greatest(0, CAST(
-                epoch_ms(lead(s.ts) OVER (PARTITION BY s.visit_id ORDER BY s.event_id))
-                - epoch_ms(s.ts) AS INTEGER)) END
-        FROM s JOIN vref r USING (visit_id)
+            CASE WHEN s.kind = 'pageview' AND s.next_ts IS NOT NULL
+                THEN CAST(greatest(0, epoch_ms(s.next_ts) - epoch_ms(s.ts)) AS INTEGER) END
+        FROM (SELECT *, lead(ts) OVER (PARTITION BY visit_id ORDER BY event_id) AS next_ts
+              FROM s) s JOIN vref r USING (visit_id)
         ORDER BY s.event_id"""
     ).fetchone()[0]
     con.execute(
