@@ -72,6 +72,8 @@ def spool_append(data: bytes) -> None:
         if _state["pid"] != os.getpid():
             # A forked child must not share its parent's file (or its lock).
             _state.update(pid=None, fd=None, path=None, size=0)
+        elif _state["path"] is not None and _state["path"].parent != directory:  # type: ignore[union-attr]
+            _close()  # the data folder changed (tests)
         for _attempt in range(3):
             if _state["fd"] is None or _state["size"] >= ROTATE_BYTES:  # type: ignore[operator]
                 _close()
