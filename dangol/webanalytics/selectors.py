@@ -57,3 +57,21 @@ def site_tracks_url(*, url: str) -> bool:
     return any(
         host in {host_of(o) for o in site.origins} for site in Site.objects.filter(active=True)
     )
+
+
+def campaign_landing_url(*, url: str, token: str) -> str:
+    """Return ``url`` with the campaign click ``token`` added if a tracked site serves it.
+
+    The tracker sends the page URL; ``/collect`` takes the token off it and the ingester
+    links the visit to the token's customer and campaign. Other sites get ``url`` as is.
+    """
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    from dangol.webanalytics.collect import CAMPAIGN_PARAM
+
+    if not site_tracks_url(url=url):
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    query.append((CAMPAIGN_PARAM, token))
+    return urlunsplit(parts._replace(query=urlencode(query)))
