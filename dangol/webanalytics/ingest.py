@@ -284,10 +284,19 @@ def _ingest_sql(con) -> tuple[int, int]:
     ).fetchone()[0]
     con.execute(
         """UPDATE web_visit v SET
+            started_at = least(v.started_at, a.started_at),
             ended_at = greatest(v.ended_at, a.ended_at),
-            entry_path = CASE WHEN v.entry_path = '' THEN coalesce(a.entry_path, '')
+            entry_path = CASE WHEN v.entry_path = '' OR (a.started_at < v.started_at
+                    AND a.entry_path IS NOT NULL) THEN coalesce(a.entry_path, v.entry_path)
                 ELSE v.entry_path END,
-            exit_path = coalesce(a.exit_path, v.exit_path),
+            referrer_kind = CASE WHEN a.started_at < v.started_at THEN a.referrer_kind
+                ELSE v.referrer_kind END,
+            referrer_name = CASE WHEN a.started_at < v.started_at THEN a.referrer_name
+                ELSE v.referrer_name END,
+            search_keyword = CASE WHEN a.started_at < v.started_at THEN a.search_keyword
+                ELSE v.search_keyword END,
+            exit_path = CASE WHEN a.exit_path IS NOT NULL AND a.ended_at >= v.ended_at
+                THEN a.exit_path ELSE v.exit_path END,
             pageviews = v.pageviews + a.pageviews,
             events = v.events + a.events,
             customer_id = coalesce(v.customer_id, a.customer_id),

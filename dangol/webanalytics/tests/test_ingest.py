@@ -149,3 +149,14 @@ def test_a_torn_last_line_is_skipped_and_the_rest_kept(site):
     spool_append(b'{"ts":"2026-03-02 09:00:01","site":"shop","kind":"page')  # a crash mid-write
     webanalytics_ingest(now=at(2))
     assert [e[3] for e in events()] == ["/a"]
+
+
+def test_a_page_that_arrives_late_still_becomes_the_entry_with_its_source(site):
+    """A beacon sent at pagehide can arrive after the next page's event."""
+    send([pageview("/b", referrer=SHOP + "/a")], now=at(10))
+    webanalytics_ingest(now=at(11))
+    send([pageview("/a", referrer=NAVER)], now=at(5))
+    webanalytics_ingest(now=at(12))
+    assert [(r[1], r[3], r[4], r[5], r[7], r[8]) for r in visits()] == [
+        (at(5).replace(tzinfo=None), "/a", "/b", 2, "search", "Naver")
+    ]

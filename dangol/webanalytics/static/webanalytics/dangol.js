@@ -53,11 +53,14 @@
     else if (cmd == 'pageview') send('pageview');
   };
 
-  send('pageview');
+  // The page's own events go out at once, in one batch: a beacon queued at pagehide can
+  // arrive after the next page's, and the server orders a visit by arrival.
   var term = new URLSearchParams(location.search).get(param),
     code = attr('error') || d.documentElement.getAttribute('data-error');
+  send('pageview');
   if (term) send('search', { search: term });
   if (code) send('error', { code: +code });
+  flush();
 
   d.addEventListener('click', function (ev) {
     var a = ev.target.closest && ev.target.closest('a[href]');
