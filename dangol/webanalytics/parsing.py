@@ -96,6 +96,7 @@ def _first_param(query: dict[str, list[str]], names: tuple[str, ...]) -> str:
     return ""
 
 
+@lru_cache(maxsize=8192)
 def host_of(url: str) -> str:
     """Return the lower-case host of ``url`` without ``www.``, or ''."""
     try:

@@ -25,7 +25,7 @@ import threading
 import time
 from pathlib import Path
 
-from dangol.webanalytics.store import web_store_dir
+from django.conf import settings
 
 SUFFIX = ".jsonl"
 CLAIMED = ".ingesting"
@@ -36,10 +36,15 @@ _lock = threading.Lock()
 _state: dict[str, object] = {"pid": None, "fd": None, "path": None, "size": 0}
 
 
+_made: set[Path] = set()
+
+
 def spool_dir() -> Path:
     """Return the spool folder, created if missing."""
-    path = web_store_dir() / "spool"
-    path.mkdir(parents=True, exist_ok=True)
+    path = Path(settings.DATA_DIR) / "webanalytics" / "spool"
+    if path not in _made:
+        path.mkdir(parents=True, exist_ok=True)
+        _made.add(path)
     return path
 
 

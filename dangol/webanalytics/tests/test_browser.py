@@ -28,10 +28,10 @@ def _wait_for(sql: str, expected, *, seconds: float = 15.0):
 
 
 def test_chromium_visits_are_stored_with_entry_exit_and_referrer(
-    browser_page,
+    browser_page,  # noqa: F811
     live_server,
     settings,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     settings.DATA_DIR = tmp_path
     settings.DANGOL_WEBANALYTICS_TEST_PAGES = True

@@ -187,3 +187,47 @@ def test_the_tracker_is_under_3_kb_gzipped():
     size = len(gzip.compress(path.read_bytes(), compresslevel=9))
     assert size < 3 * 1024, size
     assert "document.cookie" not in path.read_text()
+
+
+def test_the_wsgi_fast_path_answers_like_the_view(site):
+    """Anonymous tracker POSTs skip the middleware stack; the answer is the same."""
+    import io
+
+    from dangol.webanalytics.wsgi import CollectFastPath
+
+    def django_app(environ, start_response):  # must not be reached
+        raise AssertionError(environ["PATH_INFO"])
+
+    app = CollectFastPath(django_app)
+    body = json.dumps(
+        {"site": "shop", "events": [{"kind": "pageview", "url": SHOP + "/"}, {"kind": "x"}]}
+    ).encode()
+    seen = {}
+
+    def start_response(status, headers):
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    environ = {
+        "PATH_INFO": "/collect",
+        "REQUEST_METHOD": "POST",
+        "HTTP_HOST": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "REMOTE_ADDR": "203.0.113.5",
+        "HTTP_USER_AGENT": CHROME_UA,
+        "HTTP_ORIGIN": SHOP,
+    }
+    out = b"".join(app(environ, start_response))
+    assert seen["status"] == "202 Accepted"
+    assert seen["headers"]["Access-Control-Allow-Origin"] == SHOP
+    assert json.loads(out) == {
+        "accepted": 1,
+        "rejected": [
+            {"index": 1, "reason": "kind: must be one of pageview, outlink, search, error, goal"}
+        ],
+    }
+    assert stored() == [("pageview", "/", "")]
+    # With a session cookie (a portal customer) the request goes through Django.
+    environ.update(HTTP_COOKIE="sessionid=abc", **{"wsgi.input": io.BytesIO(body)})
+    with pytest.raises(AssertionError, match="/collect"):
+        app(environ, start_response)
