@@ -42,7 +42,7 @@ def _env(data_dir: Path) -> dict:
         PYTHONPATH=str(ROOT),
         DANGOL_DATA_DIR=str(data_dir),
         DJANGO_SETTINGS_MODULE="benchmarks.collect.settings",
-        DANGOL_SECRET_KEY="bench-collect-secret-key-not-for-production-0123456789",
+        DANGOL_SECRET_KEY="bench-collect-secret-key-not-for-production-0123456789",  # noqa: S106
         DANGOL_TRUSTED_PROXIES="127.0.0.1",
         DANGOL_TASK_BACKEND="immediate",
     )
@@ -91,7 +91,7 @@ def _wait_http(url: str, seconds: float = 60.0) -> None:
 def _wrk(path: str, *, seconds: int, connections: int, body_file: Path) -> dict:
     env = dict(os.environ, BENCH_BODY_FILE=str(body_file))
     out = subprocess.run(  # noqa: S603
-        [
+        [  # noqa: S607 - wrk from the Debian package, on PATH
             "wrk",
             "-t1",
             f"-c{connections}",
@@ -134,6 +134,48 @@ def _count_events(env: dict) -> int:
     return int(out.stdout.strip())
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """Return user+system CPU seconds of ``pids`` (and their reaped children)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime, stime, cutime, cstime are fields 14-17 (1-based) of the whole line.
+        total += sum(int(v) for v in fields[11:15]) / tick
+    return total
+
+
+def _worker_pids(master: int) -> list[int]:
+    """Return gunicorn's master and its workers (children read from /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            children.append(int(stat.parent.name))
+    return [master, *children]
+
+
+def _ingest_passes(log: Path, since: int) -> list[tuple[int, float]]:
+    passes = []
+    for line in log.read_text().splitlines()[since:]:
+        found = re.match(r"(\d+) events .* in ([\d.]+) s", line)
+        if found:
+            passes.append((int(found.group(1)), float(found.group(2))))
+    return passes
+
+
+def _sample(data_dir: Path, until: float, into: list[int]) -> None:
+    while time.monotonic() < until:
+        into.append(_spool_bytes(data_dir))
+        time.sleep(2)
+
+
 def _spool_bytes(data_dir: Path) -> int:
     spool = data_dir / "webanalytics" / "spool"
     return sum(p.stat().st_size for p in spool.glob("*.jsonl*")) if spool.exists() else 0
@@ -146,7 +188,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--worker-class", default="gthread")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="bench-collect-"))
@@ -184,8 +226,9 @@ def main() -> None:
         [python, "-m", "dangol", "webanalytics", "ingest", "--interval", "1"],
         env=env,
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
+        stdout=(data_dir / "ingest.log").open("w"),
     )
+    ingest_log = data_dir / "ingest.log"
     results = []
     try:
         _wait_http(f"http://127.0.0.1:{PORT}/noop")
@@ -202,25 +245,30 @@ def main() -> None:
             sampler_stop = time.monotonic() + args.seconds
             col = {}
 
-            def sample():
-                while time.monotonic() < sampler_stop:
-                    backlog.append(_spool_bytes(data_dir))
-                    time.sleep(2)
-
             import threading
 
-            thread = threading.Thread(target=sample)
+            log_lines = len(ingest_log.read_text().splitlines())
+            server_pids = _worker_pids(gunicorn.pid)
+            cpu_server = _cpu_seconds(server_pids)
+            cpu_ingest = _cpu_seconds([ingester.pid])
+
+            thread = threading.Thread(target=_sample, args=(data_dir, sampler_stop, backlog))
             thread.start()
             col = _wrk(
                 "/collect", seconds=args.seconds, connections=args.connections, body_file=body_file
             )
             thread.join()
+            cpu_server = _cpu_seconds(server_pids) - cpu_server
+            cpu_ingest_run = _cpu_seconds([ingester.pid]) - cpu_ingest
             ended = time.monotonic()
             while _spool_bytes(data_dir) > 0 and time.monotonic() - ended < 120:
                 time.sleep(0.2)
             drained_s = time.monotonic() - ended
             time.sleep(1.5)  # the last ingest pass commits
             stored = _count_events(env) - events_before
+            cpu_ingest = _cpu_seconds([ingester.pid]) - cpu_ingest
+            passes = _ingest_passes(ingest_log, log_lines)
+            ingest_busy = sum(t for _n, t in passes)
             accepted = (col["requests"] - col["non_2xx"]) * args.batch
             result = {
                 "run": run + 1,
@@ -237,6 +285,12 @@ def main() -> None:
                 "max_spool_backlog_bytes": max(backlog or [0]),
                 "drain_seconds_after_run": round(drained_s, 2),
                 "loadavg_1m_before": round(load_before, 2),
+                "server_cpu_ms_per_event": round(1000 * cpu_server / max(1, accepted), 4),
+                "ingester_cpu_ms_per_event": round(1000 * cpu_ingest / max(1, stored), 4),
+                "ingester_cpu_s_during_run": round(cpu_ingest_run, 1),
+                "ingest_passes": len(passes),
+                "ingest_longest_pass_s": max((t for _n, t in passes), default=0),
+                "ingest_events_per_busy_s": round(stored / ingest_busy, 1) if ingest_busy else 0,
             }
             results.append(result)
             print(json.dumps(result), flush=True)

@@ -47,14 +47,16 @@ class Command(BaseCommand):
 
     def _ingest(self, *, once: bool, interval: float) -> None:
         while True:
+            started = time.monotonic()
             result = webanalytics_ingest()
+            took = time.monotonic() - started
             if result.busy:
                 self.stderr.write("another ingester is running")
             elif result.events or result.visits_closed or once:
                 self.stdout.write(
                     f"{result.events} events from {result.files} files,"
                     f" {result.visits_new} new visits, {result.visits_closed} visits ended,"
-                    f" {result.interactions} timeline entries"
+                    f" {result.interactions} timeline entries in {took:.3f} s"
                 )
             if once:
                 return
