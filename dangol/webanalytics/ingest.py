@@ -40,7 +40,7 @@ from django.utils.translation import ngettext
 
 from dangol.webanalytics.schema import VISIT_TIMEOUT_MINUTES
 from dangol.webanalytics.spool import spool_claim, spool_dir, spool_name
-from dangol.webanalytics.store import web_store_connect
+from dangol.webanalytics.store import web_store_connect, web_store_path
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ def _ingest_group(con, paths: list[Path]) -> tuple[int, int]:
         else:
             events, new_visits = 0, 0
         con.register("counts", pd.DataFrame({"name": [spool_name(p) for p in [*todo, *empty]]}))
-        con.execute("INSERT INTO web_ingest_file SELECT name, 0, now()::TIMESTAMP FROM counts")
+        con.execute("INSERT INTO web_ingest_file SELECT name, now()::TIMESTAMP FROM counts")
         con.execute("COMMIT")
         con.unregister("counts")
     except Exception:
@@ -368,48 +368,56 @@ def _visits_close(con, *, now: dt.datetime) -> tuple[list[dict], list[int]]:
     return visits, [visit_id for visit_id, _customer in ended]
 
 
-def _interactions_log(visits: list[dict]) -> int:
-    """Log one timeline entry per linked visit that has none yet; return how many."""
+def _interactions_log(visits: list[dict]) -> tuple[int, list[int]]:
+    """Log one timeline entry per linked visit that has none yet.
+
+    Return how many were logged and the visits that failed (kept for the next pass).
+    """
+    logged = 0
+    failed: list[int] = []
+    for visit in visits:
+        try:
+            logged += _interaction_log_one(visit)
+        except Exception:
+            log.exception("timeline entry for visit %s failed", visit["visit_id"])
+            failed.append(visit["visit_id"])
+    return logged, failed
+
+
+@transaction.atomic
+def _interaction_log_one(visit: dict) -> int:
+    """Log the timeline entry of one ended linked visit; return 1, or 0 if not needed."""
     from dangol.customers.models import Customer
     from dangol.touchpoints.choices import Direction, InteractionChannel
     from dangol.touchpoints.services import interaction_log
     from dangol.webanalytics.models import VisitInteraction
 
-    logged = 0
-    for visit in visits:
-        with transaction.atomic():
-            if VisitInteraction.objects.filter(visit_id=visit["visit_id"]).exists():
-                continue
-            customer = Customer.objects.filter(
-                pk=visit["customer_id"], deleted_at__isnull=True
-            ).first()
-            if customer is None:
-                continue
-            paths = visit["paths"] or []
-            source = visit["referrer_name"] or visit["referrer_kind"]
-            body = "\n".join(
-                [
-                    _("Pages: %(paths)s") % {"paths": " → ".join(paths)},
-                    _("Came from: %(source)s") % {"source": source},
-                    _("Search keyword: %(keyword)s") % {"keyword": visit["search_keyword"]}
-                    if visit["search_keyword"]
-                    else "",
-                ]
-            ).strip()
-            interaction = interaction_log(
-                actor=None,
-                customer=customer,
-                channel=InteractionChannel.WEB,
-                direction=Direction.INBOUND,
-                subject=_summary(paths, int(visit["pageviews"]))[:200],
-                body=body,
-                occurred_at=timezone.make_aware(visit["started_at"], dt.UTC),
-            )
-            VisitInteraction.objects.create(
-                visit_id=visit["visit_id"], customer=customer, interaction=interaction
-            )
-            logged += 1
-    return logged
+    if VisitInteraction.objects.filter(visit_id=visit["visit_id"]).exists():
+        return 0
+    customer = Customer.objects.filter(pk=visit["customer_id"], deleted_at__isnull=True).first()
+    if customer is None:
+        return 0
+    paths = visit["paths"] or []
+    source = visit["referrer_name"] or visit["referrer_kind"]
+    lines = [
+        _("Pages: %(paths)s") % {"paths": " → ".join(paths)},
+        _("Came from: %(source)s") % {"source": source},
+    ]
+    if visit["search_keyword"]:
+        lines.append(_("Search keyword: %(keyword)s") % {"keyword": visit["search_keyword"]})
+    interaction = interaction_log(
+        actor=None,
+        customer=customer,
+        channel=InteractionChannel.WEB,
+        direction=Direction.INBOUND,
+        subject=_summary(paths, int(visit["pageviews"]))[:200],
+        body="\n".join(lines),
+        occurred_at=timezone.make_aware(visit["started_at"], dt.UTC),
+    )
+    VisitInteraction.objects.create(
+        visit_id=visit["visit_id"], customer=customer, interaction=interaction
+    )
+    return 1
 
 
 def webanalytics_ingest(*, now: dt.datetime | None = None) -> IngestResult:
@@ -423,6 +431,8 @@ def webanalytics_ingest(*, now: dt.datetime | None = None) -> IngestResult:
     try:
         with _ingest_lock():
             claimed = spool_claim()
+            if not claimed and not web_store_path().exists():
+                return result  # nothing collected yet: do not create the store
             groups: list[list[Path]] = []
             size = 0
             for path in claimed:
@@ -448,7 +458,8 @@ def webanalytics_ingest(*, now: dt.datetime | None = None) -> IngestResult:
             finally:
                 con.close()
             if ended:
-                result.interactions = _interactions_log(visits)
+                result.interactions, failed = _interactions_log(visits)
+                ended = [visit_id for visit_id in ended if visit_id not in set(failed)]
                 con = web_store_connect(read_only=False, wait=WRITE_WAIT_SECONDS)
                 try:
                     con.execute(

@@ -48,7 +48,6 @@ STATE_DDL = (
     """
     CREATE TABLE IF NOT EXISTS web_ingest_file (
         name        VARCHAR PRIMARY KEY,
-        events      INTEGER NOT NULL,
         ingested_at TIMESTAMP NOT NULL
     )
     """,
