@@ -189,6 +189,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument(
+        "--server-nice",
+        type=int,
+        default=0,
+        help="Run the web workers this much nicer than the ingester (0: same priority).",
+    )
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="bench-collect-"))
@@ -205,8 +211,10 @@ def main() -> None:
     )
     body_file = data_dir / "body.json"
     body_file.write_bytes(_batch(args.batch))
+    nice = ["/usr/bin/nice", "-n", str(args.server_nice)] if args.server_nice else []
     gunicorn = subprocess.Popen(  # noqa: S603
         [
+            *nice,
             str(Path(python).with_name("gunicorn")),
             "--bind",
             f"127.0.0.1:{PORT}",
@@ -311,6 +319,7 @@ def main() -> None:
         seconds=args.seconds,
         workers=args.workers,
         worker_class=args.worker_class,
+        server_nice=args.server_nice,
         connections=args.connections,
         cpus=os.cpu_count(),
     )
