@@ -237,6 +237,16 @@ DANGOL_SERVICE_IMAP_URL = env_str("DANGOL_SERVICE_IMAP_URL", "")
 # `dangol worker`'s sweep enqueues it once a day (docs/analytics.md, "Refresh schedule").
 DANGOL_WAREHOUSE_REFRESH_AT = env_str_or_empty("DANGOL_WAREHOUSE_REFRESH_AT", "02:30")
 DANGOL_WORKER_SWEEPS.append("dangol.analytics.pipeline.warehouse_refresh_sweep")
+# Web analytics (docs/webanalytics.md): /collect limits, the proxies whose X-Forwarded-For
+# is believed, whether headless browsers count as people; the worker's sweep ingests.
+DANGOL_WEBANALYTICS = {
+    "max_body_bytes": env_int("DANGOL_WEBANALYTICS_MAX_BODY", 64 * 1024),
+    "max_events": env_int("DANGOL_WEBANALYTICS_MAX_EVENTS", 100),
+    "trusted_proxies": env_list("DANGOL_TRUSTED_PROXIES", []),
+    "allow_headless": env_bool("DANGOL_WEBANALYTICS_ALLOW_HEADLESS", default=False),
+}
+DANGOL_WEBANALYTICS_TEST_PAGES = env_bool("DANGOL_WEBANALYTICS_TEST_PAGES", default=False)
+DANGOL_WORKER_SWEEPS.append("dangol.webanalytics.ingest.webanalytics_ingest_sweep")
 
 # Predictive models (issue 5, docs/analytics.md): CLV horizon and yearly discount rate, the
 # CLV validation holdout, and churn = no purchase in DANGOL_CHURN_DAYS after a cutoff.

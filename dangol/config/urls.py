@@ -9,6 +9,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from dangol.core import views as core_views
+from dangol.webanalytics import views as webanalytics_views
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("marketing/", include("dangol.marketing.urls")),
     path("integration/", include("dangol.integration.urls")),
     path("webanalytics/", include("dangol.webanalytics.urls")),
+    path("collect", webanalytics_views.collect, name="webanalytics_collect"),
     path("automation/", include("dangol.automation.urls")),
     path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),

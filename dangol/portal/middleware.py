@@ -13,7 +13,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 
 SESSION_KEY = "dangol_portal_account"
 
-ALLOWED_PREFIXES = ("/portal/", "/static/", "/i18n/", "/service/survey/", "/favicon")
+ALLOWED_PREFIXES = (
+    "/portal/",
+    "/static/",
+    "/i18n/",
+    "/service/survey/",
+    "/favicon",
+    "/collect",  # the web tracker on portal pages (webanalytics)
+)
 
 
 class PortalBoundaryMiddleware:

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dangol.webanalytics import views
 
 app_name = "webanalytics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("test-pages/<slug:name>/", views.test_page, name="test_page"),
+]

@@ -35,3 +35,22 @@ def campaign_runs(*, campaign: Campaign, limit: int = 20) -> list[Job]:
             kind__in=[sending.JOB_KIND, exports.JOB_KIND], params__campaign_id=campaign.pk
         ).order_by("-pk")[:limit]
     )
+
+
+def click_token_customer_campaign(*, token: str) -> tuple[int, int] | None:
+    """Return (customer id, campaign id) of a click token's member, or None if not ours.
+
+    Web analytics links a visit that arrived through a campaign link to its customer.
+    """
+    from dangol.marketing.execution import tokens
+
+    try:
+        target = tokens.click_token_read(token)
+    except tokens.BadToken:
+        return None
+    found = (
+        CampaignMember.objects.filter(pk=target.member_id, arm=MemberArm.TREATMENT)
+        .values_list("customer_id", "campaign_id")
+        .first()
+    )
+    return (found[0], found[1]) if found else None

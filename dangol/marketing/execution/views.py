@@ -57,7 +57,11 @@ def click(request: HttpRequest, token: str) -> HttpResponse:
     except NotFoundError as exc:
         raise Http404(exc.message) from exc
     # The URL is from our signed token, not the request: any host the message named.
-    return HttpResponseRedirect(url)
+    # On a site that carries our web tracker the token rides along, so the visit is
+    # linked to the customer and campaign (docs/webanalytics.md).
+    from dangol.webanalytics.selectors import campaign_landing_url
+
+    return HttpResponseRedirect(campaign_landing_url(url=url, token=token))
 
 
 @csrf_exempt  # RFC 8058 one-click POSTs come from mail providers, without our CSRF cookie.
