@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dangol.webanalytics import views
 
 app_name = "webanalytics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("reports/<slug:slug>/", views.report_view, name="report"),
+    path("reports/<slug:slug>.csv", views.report_export_view, name="report_export"),
+]

@@ -56,9 +56,11 @@ def top_visitors_report(*, con, period: Period, limit: int) -> Report:
     for row in rows:
         row["visits"], row["visits_prev"] = int(row["visits"]), int(row["visits_prev"])
         row["pageviews"], row["conversions"] = int(row["pageviews"]), int(row["conversions"])
+        row["customer_name"] = ""  # filled by the selector, for customers the reader may see
     add_changes(rows, {"visits": "int"})
     columns = [
         Column("customer_id", _("Customer"), "customer"),
+        Column("customer_name", _("Name"), "text"),
         Column("visitor_id", _("Anonymous visitor"), "text"),
         Column("visitor_ids", _("Devices (visitor ids)"), "int"),
         *compare_columns("visits", _("Visits"), "int"),
