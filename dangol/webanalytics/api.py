@@ -83,16 +83,19 @@ def report_body(report: Report) -> dict:
 def _parameters(spec: ReportSpec) -> list[OpenApiParameter]:
     params = [
         OpenApiParameter(
-            "date_from", OpenApiTypes.DATE, description="First day (UTC); default 29 days "
-            f"before date_to. At most {MAX_DAYS} days in all."
+            "date_from",
+            OpenApiTypes.DATE,
+            description="First day (UTC); default 29 days "
+            f"before date_to. At most {MAX_DAYS} days in all.",
         ),
         OpenApiParameter("date_to", OpenApiTypes.DATE, description="Last day; default today."),
     ]
     if spec.limit:
         params.append(
             OpenApiParameter(
-                "limit", OpenApiTypes.INT, description=f"Rows, 1 to {MAX_LIMIT} "
-                f"(default {DEFAULT_LIMIT})."
+                "limit",
+                OpenApiTypes.INT,
+                description=f"Rows, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
             )
         )
     for name, choices in spec.choices.items():
@@ -100,7 +103,9 @@ def _parameters(spec: ReportSpec) -> list[OpenApiParameter]:
     if spec.slug == "funnel":
         params.append(
             OpenApiParameter(
-                "steps", OpenApiTypes.STR, required=True,
+                "steps",
+                OpenApiTypes.STR,
+                required=True,
                 description=f"1 to {MAX_STEPS} page paths in order, comma-separated; a "
                 "trailing * matches every path under it.",
             )

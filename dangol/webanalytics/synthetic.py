@@ -23,9 +23,11 @@ from pathlib import Path
 import duckdb
 
 from dangol.webanalytics import schema
+from dangol.webanalytics.rollups import webanalytics_rollup_refresh
 
 _KEYWORDS = [
-    "운동화", "노트북", "원피스", "에어프라이어", "캠핑의자", "선크림", "무선 이어폰", "단골 쇼핑몰",
+    "운동화", "노트북", "원피스", "에어프라이어", "캠핑의자", "선크림",
+    "무선 이어폰", "단골 쇼핑몰",
     "sneakers", "laptop", "gift card", "coffee beans", "아이패드 케이스", "전기자전거", "유모차",
     "refund policy", "배송 조회", "쿠폰", "세일", "신상품",
 ]  # fmt: skip
@@ -65,20 +67,27 @@ def webanalytics_synthetic_generate(
     end: dt.date,
     visitors: int | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    rollups: bool = True,
 ) -> dict[str, int]:
-    """Write a synthetic store at ``path`` (replacing its tables); return the row counts."""
+    """Write a synthetic store at ``path`` (replacing its tables); return the row counts.
+
+    Events are appended in time order (as collection does), then the visits are derived
+    and, with ``rollups``, the daily rollups built.
+    """
     own = con is None
     if own:
         path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path))
     try:
-        return _generate(con, events=events, days=days, end=end, visitors=visitors)
+        return _generate(con, events=events, days=days, end=end, visitors=visitors, rollups=rollups)
     finally:
         if own:
             con.close()
 
 
-def _generate(con, *, events: int, days: int, end: dt.date, visitors: int | None) -> dict:
+def _generate(
+    con, *, events: int, days: int, end: dt.date, visitors: int | None, rollups: bool
+) -> dict:
     visits = max(1, round(events / 4.06))
     population = visitors or max(1, visits // 4)
     start = dt.datetime.combine(end - dt.timedelta(days=days), dt.time())
@@ -146,7 +155,7 @@ WITH e AS (
     FROM e
 )
 SELECT
-    row_number() OVER (ORDER BY visit_id, seq) AS event_id,
+    row_number() OVER (ORDER BY started_at + to_seconds(seq * pace), visit_id, seq) AS event_id,
     started_at + to_seconds(seq * pace) AS ts,
     'shop', visitor_id, visit_id, customer_id, kind,
     {HOST!r} || CASE WHEN kind = 'error' AND pr < 0.8 THEN '/old/' || (floor(pr * 50)::INT)
@@ -168,12 +177,15 @@ SELECT
     browser, '', os, device, screen, 24, '203.0.113.0',
     CASE WHEN kind = 'pageview' AND seq < n - 1 THEN pace * 1000 END
 FROM e2
+ORDER BY ts, visit_id, seq
 """
     )
     con.execute(VISITS_FROM_EVENTS_SQL)
     for ddl in schema.INDEX_DDL:
         con.execute(ddl)
     con.execute("DROP TABLE syn_visit")
+    if rollups:
+        webanalytics_rollup_refresh(con=con, full=True)
     counts = {
         "events": con.execute("SELECT count(*) FROM web_event").fetchone()[0],
         "visits": con.execute("SELECT count(*) FROM web_visit").fetchone()[0],
@@ -200,4 +212,5 @@ SELECT
     count(*) FILTER (WHERE kind = 'goal'), coalesce(sum(goal_value), 0)
 FROM web_event
 GROUP BY visit_id
+ORDER BY min(ts)
 """

@@ -92,7 +92,9 @@ def report_view(request: HttpRequest, slug: str) -> HttpResponse:
             context["error_field"] = exc.field
             status = 400
     template = (
-        "webanalytics/_report.html" if request.headers.get("HX-Request") else "webanalytics/report.html"
+        "webanalytics/_report.html"
+        if request.headers.get("HX-Request")
+        else "webanalytics/report.html"
     )
     return render(request, template, context, status=status)
 

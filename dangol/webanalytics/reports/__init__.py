@@ -27,8 +27,8 @@ from dangol.webanalytics.reports import (
 from dangol.webanalytics.reports._base import (
     MAX_STEPS,
     PathMatch,
-    Period,
     Report,
+    Sources,
     _connect_read,
     parse_choice,
     parse_limit,
@@ -36,6 +36,7 @@ from dangol.webanalytics.reports._base import (
     parse_period,
 )
 from dangol.webanalytics.reports.errors import ReportErrorCode, ReportParameterError
+from dangol.webanalytics.rollups import rollups_present
 
 __all__ = ["REPORTS", "Report", "ReportParameterError", "ReportSpec", "report_run"]
 
@@ -156,9 +157,8 @@ def report_run(*, slug: str, data: Mapping[str, Any], today: dt.date) -> Report:
     with _connect_read() as con:
         if con is None:
             return Report(slug, kwargs["period"], has_data=False)
-        report = spec.run(con=con, **kwargs)
+        src = Sources(present=rollups_present(con))
+        report = spec.run(con=con, src=src, **kwargs)
     if report.has_data and not report.totals and all(not t.rows for t in report.tables):
         report.has_data = False
     return report
-
-

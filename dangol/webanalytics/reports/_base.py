@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,8 +97,31 @@ class Period:
         return dt.datetime.combine(self.prev_from, dt.time())
 
     def sql_params(self) -> dict[str, Any]:
-        """Return ``$prev``, ``$cur`` and ``$end``: previous start, current start, end."""
-        return {"prev": self.prev_start, "cur": self.start, "end": self.end}
+        """Return the period's bounds as parameters: times ``$prev``, ``$cur``, ``$end``
+        (previous start, current start, end, half-open) and the same as days ``$prev_d``,
+        ``$cur_d``, ``$end_d``; ``$since`` for rollup definitions read from raw tables."""
+        return {
+            "prev": self.prev_start,
+            "cur": self.start,
+            "end": self.end,
+            "prev_d": self.prev_from,
+            "cur_d": self.date_from,
+            "end_d": self.date_to + dt.timedelta(days=1),
+            "since": self.prev_start,
+        }
+
+
+class Sources:
+    """What a report reads per rollup: the table when the store has rollups, else its
+    defining query over the raw tables (same figures; see ``dangol.webanalytics.rollups``)."""
+
+    def __init__(self, *, present: bool) -> None:
+        self.present = present
+
+    def __getitem__(self, name: str) -> str:
+        from dangol.webanalytics.rollups import rollup_source
+
+        return rollup_source(name, present=self.present)
 
 
 def _error(message: str, name: str) -> ReportParameterError:
@@ -138,9 +162,7 @@ def parse_period(data: Mapping[str, Any], *, today: dt.date) -> Period:
     if date_from > date_to:
         raise _error(_("“date_from” must not be after “date_to”."), "date_from")
     if (date_to - date_from).days + 1 > MAX_DAYS:
-        raise _error(
-            _("A report covers at most %(max)s days.") % {"max": MAX_DAYS}, "date_from"
-        )
+        raise _error(_("A report covers at most %(max)s days.") % {"max": MAX_DAYS}, "date_from")
     return Period(date_from, date_to)
 
 
@@ -231,7 +253,9 @@ class Table:
         return {
             "name": self.name,
             "title": str(self.title),
-            "columns": [{"key": c.key, "label": str(c.label), "kind": c.kind} for c in self.columns],
+            "columns": [
+                {"key": c.key, "label": str(c.label), "kind": c.kind} for c in self.columns
+            ],
             "rows": self.rows,
         }
 
@@ -282,8 +306,9 @@ def ratio(numerator: Any, denominator: Any) -> float | None:
 
 
 def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict]:
-    """Run ``sql`` with named parameters and return the rows as dicts."""
-    cursor = con.execute(sql, params)
+    """Run ``sql`` with the named parameters it uses and return the rows as dicts."""
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+    cursor = con.execute(sql, used)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 

@@ -1,9 +1,9 @@
 """Where visits come from: channels and referrers, search engines and keywords, and the
 terms visitors search for on the site itself.
 
-Channels and search read ``web_visit`` (the referrer of a visit's first event); site
-search reads the ``search`` events of ``web_event``. Search terms are grouped trimmed
-and lower-cased.
+Channels and search read the ``web_source_day`` rollup (the referrer of a visit's first
+event, on the day the visit started); site search reads ``web_site_search_day`` (search
+terms trimmed and lower-cased; visits searching a term are unique per day, summed).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dangol.webanalytics.reports._base import (
     Column,
     Period,
     Report,
+    Sources,
     Table,
     add_changes,
     compare_columns,
@@ -32,16 +33,14 @@ _CHANNEL_KEYS = {
 }
 
 _VISIT_MEASURES = """
-    count(*) FILTER (WHERE started_at >= $cur) AS visits,
-    count(*) FILTER (WHERE started_at < $cur) AS visits_prev,
-    count(DISTINCT visitor_id) FILTER (WHERE started_at >= $cur) AS visitors,
-    count(DISTINCT visitor_id) FILTER (WHERE started_at < $cur) AS visitors_prev,
-    coalesce(sum(pageviews) FILTER (WHERE started_at >= $cur), 0) AS pageviews,
-    count(*) FILTER (WHERE started_at >= $cur AND pageviews = 1) AS bounces,
-    count(*) FILTER (WHERE started_at < $cur AND pageviews = 1) AS bounces_prev,
-    coalesce(sum(goals) FILTER (WHERE started_at >= $cur), 0) AS conversions,
-    coalesce(sum(goals) FILTER (WHERE started_at < $cur), 0) AS conversions_prev,
-    coalesce(sum(goal_value) FILTER (WHERE started_at >= $cur), 0) AS goal_value
+    sum(visits) FILTER (WHERE day >= $cur_d) AS visits,
+    coalesce(sum(visits) FILTER (WHERE day < $cur_d), 0) AS visits_prev,
+    sum(pageviews) FILTER (WHERE day >= $cur_d) AS pageviews,
+    sum(bounces) FILTER (WHERE day >= $cur_d) AS bounces,
+    coalesce(sum(bounces) FILTER (WHERE day < $cur_d), 0) AS bounces_prev,
+    sum(goals) FILTER (WHERE day >= $cur_d) AS conversions,
+    coalesce(sum(goals) FILTER (WHERE day < $cur_d), 0) AS conversions_prev,
+    sum(goal_value) FILTER (WHERE day >= $cur_d) AS goal_value
 """
 
 
@@ -49,13 +48,13 @@ def _channel_sql(by: str) -> str:
     where = " AND utm_campaign <> ''" if by == "campaign" else ""
     return f"""
 SELECT {_CHANNEL_KEYS[by]}, {_VISIT_MEASURES}
-FROM web_visit
-WHERE started_at >= $prev AND started_at < $end{where}
+FROM {{web_source_day}}
+WHERE day >= $prev_d AND day < $end_d{where}
 GROUP BY ALL
-HAVING count(*) FILTER (WHERE started_at >= $cur) > 0
+HAVING sum(visits) FILTER (WHERE day >= $cur_d) > 0
 ORDER BY visits DESC, 1, 2
 LIMIT $limit
-"""  # noqa: S608 - the interpolated parts are constants chosen from _CHANNEL_KEYS
+"""
 
 
 SEARCH_BY = ("engine", "keyword")
@@ -66,15 +65,15 @@ _SEARCH_KEYS = {
 
 SITE_SEARCH_SQL = """
 SELECT
-    lower(trim(site_search)) AS term,
-    count(*) FILTER (WHERE ts >= $cur) AS searches,
-    count(*) FILTER (WHERE ts < $cur) AS searches_prev,
-    count(DISTINCT visit_id) FILTER (WHERE ts >= $cur) AS visits,
-    count(DISTINCT visit_id) FILTER (WHERE ts < $cur) AS visits_prev
-FROM web_event
-WHERE ts >= $prev AND ts < $end AND kind = 'search' AND trim(site_search) <> ''
+    term,
+    sum(searches) FILTER (WHERE day >= $cur_d) AS searches,
+    coalesce(sum(searches) FILTER (WHERE day < $cur_d), 0) AS searches_prev,
+    sum(visits) FILTER (WHERE day >= $cur_d) AS visits,
+    coalesce(sum(visits) FILTER (WHERE day < $cur_d), 0) AS visits_prev
+FROM {web_site_search_day}
+WHERE day >= $prev_d AND day < $end_d
 GROUP BY 1
-HAVING count(*) FILTER (WHERE ts >= $cur) > 0
+HAVING sum(searches) FILTER (WHERE day >= $cur_d) > 0
 ORDER BY searches DESC, term
 LIMIT $limit
 """
@@ -83,13 +82,13 @@ LIMIT $limit
 def _search_sql(by: str) -> str:
     return f"""
 SELECT {_SEARCH_KEYS[by]}, {_VISIT_MEASURES}
-FROM web_visit
-WHERE started_at >= $prev AND started_at < $end AND referrer_kind = 'search'
+FROM {{web_source_day}}
+WHERE day >= $prev_d AND day < $end_d AND referrer_kind = 'search'
 GROUP BY ALL
-HAVING count(*) FILTER (WHERE started_at >= $cur) > 0
+HAVING sum(visits) FILTER (WHERE day >= $cur_d) > 0
 ORDER BY visits DESC, 1
 LIMIT $limit
-"""  # noqa: S608 - the interpolated parts are constants chosen from _SEARCH_KEYS
+"""
 
 
 def _visit_rows(rows: list[dict]) -> list[dict]:
@@ -100,14 +99,13 @@ def _visit_rows(rows: list[dict]) -> list[dict]:
     round_floats(rows, "goal_value", places=2)
     return add_changes(
         rows,
-        {"visits": "int", "visitors": "int", "bounce_rate": "rate", "conversions": "int"},
+        {"visits": "int", "bounce_rate": "rate", "conversions": "int"},
     )
 
 
 def _visit_columns() -> list[Column]:
     return [
         *compare_columns("visits", _("Visits"), "int"),
-        *compare_columns("visitors", _("Visitors"), "int"),
         Column("pageviews", _("Page views"), "int"),
         *compare_columns("bounce_rate", _("Bounce rate"), "rate"),
         *compare_columns("conversions", _("Conversions"), "int"),
@@ -116,10 +114,12 @@ def _visit_columns() -> list[Column]:
     ]
 
 
-def channels_report(*, con, period: Period, limit: int, by: str) -> Report:
+def channels_report(*, con, src: Sources, period: Period, limit: int, by: str) -> Report:
     """Return visits by channel (direct, search, social, campaign, website), referrer or
-    campaign, with visitors, bounce rate and goal conversions."""
-    rows = _visit_rows(fetch(con, _channel_sql(by), {**period.sql_params(), "limit": limit}))
+    campaign, with page views, bounce rate and goal conversions."""
+    rows = _visit_rows(
+        fetch(con, _channel_sql(by).format_map(src), {**period.sql_params(), "limit": limit})
+    )
     keys = {
         "channel": [Column("channel", _("Channel"), "channel")],
         "referrer": [
@@ -137,9 +137,11 @@ def channels_report(*, con, period: Period, limit: int, by: str) -> Report:
     return Report("channels", period, tables=[table])
 
 
-def search_report(*, con, period: Period, limit: int, by: str) -> Report:
+def search_report(*, con, src: Sources, period: Period, limit: int, by: str) -> Report:
     """Return visits from search engines, by engine or by keyword ('' = not provided)."""
-    rows = _visit_rows(fetch(con, _search_sql(by), {**period.sql_params(), "limit": limit}))
+    rows = _visit_rows(
+        fetch(con, _search_sql(by).format_map(src), {**period.sql_params(), "limit": limit})
+    )
     key = (
         Column("engine", _("Search engine"), "text")
         if by == "engine"
@@ -149,9 +151,9 @@ def search_report(*, con, period: Period, limit: int, by: str) -> Report:
     return Report("search", period, tables=[Table(by, title, [key, *_visit_columns()], rows)])
 
 
-def site_search_report(*, con, period: Period, limit: int) -> Report:
+def site_search_report(*, con, src: Sources, period: Period, limit: int) -> Report:
     """Return the terms searched on the site: searches and visits that searched."""
-    rows = fetch(con, SITE_SEARCH_SQL, {**period.sql_params(), "limit": limit})
+    rows = fetch(con, SITE_SEARCH_SQL.format_map(src), {**period.sql_params(), "limit": limit})
     add_changes(rows, {"searches": "int", "visits": "int"})
     columns = [
         Column("term", _("Search term"), "text"),

@@ -5,8 +5,9 @@ under it). A visit reaches step k when it viewed step k's page after reaching st
 (strictly later); it counts in the period its visit started in. Drop-off at step k is the
 visits that reached step k-1 but not k; conversion is visits at step k / visits at step 1.
 
-Goals are the ``goal`` events: conversions (events), converted visits, value; the
-conversion rate is converted visits / all visits of the period. Both are attributed to
+Goals read the ``web_goal_day`` rollup of the ``goal`` events: conversions (events),
+converted visits (unique per day, summed), value; the conversion rate is converted
+visits / all visits of the period. Both are attributed to
 the visit's channel (``referrer_kind``, ``referrer_name``) and campaign (``utm_campaign``,
 ``campaign_id``).
 """
@@ -20,6 +21,7 @@ from dangol.webanalytics.reports._base import (
     PathMatch,
     Period,
     Report,
+    Sources,
     Table,
     add_changes,
     change,
@@ -109,7 +111,10 @@ def _attribution_columns(keys: list[Column]) -> list[Column]:
 
 
 def _channel_keys() -> list[Column]:
-    return [Column("referrer_kind", _("Channel"), "channel"), Column("referrer_name", _("Referrer"))]
+    return [
+        Column("referrer_kind", _("Channel"), "channel"),
+        Column("referrer_name", _("Referrer")),
+    ]
 
 
 def _campaign_keys() -> list[Column]:
@@ -119,7 +124,9 @@ def _campaign_keys() -> list[Column]:
     ]
 
 
-def funnel_report(*, con, period: Period, limit: int, steps: list[PathMatch]) -> Report:
+def funnel_report(
+    *, con, src: Sources, period: Period, limit: int, steps: list[PathMatch]
+) -> Report:
     """Return visits reaching each step, drop-off and conversion, attributed."""
     params: dict = {**period.sql_params(), "steps": len(steps)}
     for k, step in enumerate(steps, start=1):
@@ -131,7 +138,9 @@ def funnel_report(*, con, period: Period, limit: int, steps: list[PathMatch]) ->
             reached[row["current"]][row["reached"]] += int(row["visits"])
     # Visits reaching step k = visits whose furthest step is k or more.
     at = {
-        cur: [sum(reached[cur][j] for j in range(k, len(steps) + 1)) for k in range(1, len(steps) + 1)]
+        cur: [
+            sum(reached[cur][j] for j in range(k, len(steps) + 1)) for k in range(1, len(steps) + 1)
+        ]
         for cur in (True, False)
     }
     step_rows = []
@@ -192,43 +201,38 @@ def funnel_report(*, con, period: Period, limit: int, steps: list[PathMatch]) ->
 
 GOALS_SQL = """
 WITH visits AS (
-    SELECT count(*) FILTER (WHERE started_at >= $cur) AS visits,
-           count(*) FILTER (WHERE started_at < $cur) AS visits_prev
-    FROM web_visit WHERE started_at >= $prev AND started_at < $end
+    SELECT coalesce(sum(visits) FILTER (WHERE day >= $cur_d), 0) AS visits,
+           coalesce(sum(visits) FILTER (WHERE day < $cur_d), 0) AS visits_prev
+    FROM {web_traffic_day} WHERE day >= $prev_d AND day < $end_d
 )
 SELECT
     goal,
-    count(*) FILTER (WHERE ts >= $cur) AS conversions,
-    count(*) FILTER (WHERE ts < $cur) AS conversions_prev,
-    count(DISTINCT visit_id) FILTER (WHERE ts >= $cur) AS converted_visits,
-    count(DISTINCT visit_id) FILTER (WHERE ts < $cur) AS converted_visits_prev,
-    coalesce(sum(goal_value) FILTER (WHERE ts >= $cur), 0) AS value,
-    coalesce(sum(goal_value) FILTER (WHERE ts < $cur), 0) AS value_prev,
+    sum(conversions) FILTER (WHERE day >= $cur_d) AS conversions,
+    coalesce(sum(conversions) FILTER (WHERE day < $cur_d), 0) AS conversions_prev,
+    sum(g.visits) FILTER (WHERE day >= $cur_d) AS converted_visits,
+    coalesce(sum(g.visits) FILTER (WHERE day < $cur_d), 0) AS converted_visits_prev,
+    sum(value) FILTER (WHERE day >= $cur_d) AS value,
+    coalesce(sum(value) FILTER (WHERE day < $cur_d), 0) AS value_prev,
     any_value(visits.visits) AS all_visits,
     any_value(visits.visits_prev) AS all_visits_prev
-FROM web_event, visits
-WHERE ts >= $prev AND ts < $end AND kind = 'goal' AND ($goal = '' OR goal = $goal)
+FROM {web_goal_day} g, visits
+WHERE day >= $prev_d AND day < $end_d AND ($goal = '' OR goal = $goal)
 GROUP BY goal
-HAVING count(*) FILTER (WHERE ts >= $cur) > 0
+HAVING sum(conversions) FILTER (WHERE day >= $cur_d) > 0
 ORDER BY conversions DESC, goal
 LIMIT $limit
 """
 
 GOALS_ATTRIBUTED_SQL = """
-WITH g AS (
-    SELECT e.ts >= $cur AS current, e.goal_value, v.referrer_kind, v.referrer_name,
-           v.utm_campaign, v.campaign_id
-    FROM web_event e JOIN web_visit v USING (visit_id)
-    WHERE e.ts >= $prev AND e.ts < $end AND e.kind = 'goal' AND ($goal = '' OR e.goal = $goal)
-)
 SELECT
     grouping(referrer_kind, referrer_name) = 0 AS by_channel,
     referrer_kind, referrer_name, utm_campaign, campaign_id,
-    count(*) FILTER (WHERE current) AS conversions,
-    count(*) FILTER (WHERE NOT current) AS conversions_prev,
-    coalesce(sum(goal_value) FILTER (WHERE current), 0) AS value,
-    coalesce(sum(goal_value) FILTER (WHERE NOT current), 0) AS value_prev
-FROM g
+    coalesce(sum(conversions) FILTER (WHERE day >= $cur_d), 0) AS conversions,
+    coalesce(sum(conversions) FILTER (WHERE day < $cur_d), 0) AS conversions_prev,
+    coalesce(sum(value) FILTER (WHERE day >= $cur_d), 0) AS value,
+    coalesce(sum(value) FILTER (WHERE day < $cur_d), 0) AS value_prev
+FROM {web_goal_day}
+WHERE day >= $prev_d AND day < $end_d AND ($goal = '' OR goal = $goal)
 GROUP BY GROUPING SETS ((referrer_kind, referrer_name), (utm_campaign, campaign_id))
 """
 
@@ -246,10 +250,10 @@ def _goal_attribution(rows: list[dict], keys: tuple[str, ...], limit: int) -> li
     return out[:limit]
 
 
-def goals_report(*, con, period: Period, limit: int, goal: str) -> Report:
+def goals_report(*, con, src: Sources, period: Period, limit: int, goal: str) -> Report:
     """Return conversions and value per goal, and the same attributed to channels/campaigns."""
     params = {**period.sql_params(), "limit": limit, "goal": goal}
-    rows = fetch(con, GOALS_SQL, params)
+    rows = fetch(con, GOALS_SQL.format_map(src), params)
     for row in rows:
         row["conversion_rate"] = ratio(row["converted_visits"], row.pop("all_visits"))
         row["conversion_rate_prev"] = ratio(
@@ -265,9 +269,7 @@ def goals_report(*, con, period: Period, limit: int, goal: str) -> Report:
         *compare_columns("conversion_rate", _("Conversion rate"), "rate"),
         *compare_columns("value", _("Value"), "money"),
     ]
-    attributed = fetch(
-        con, GOALS_ATTRIBUTED_SQL, {k: v for k, v in params.items() if k != "limit"}
-    )
+    attributed = fetch(con, GOALS_ATTRIBUTED_SQL.format_map(src), params)
 
     def columns(keys: list[Column]) -> list[Column]:
         return [
@@ -283,7 +285,9 @@ def goals_report(*, con, period: Period, limit: int, goal: str) -> Report:
             _("By channel"),
             columns(_channel_keys()),
             _goal_attribution(
-                [r for r in attributed if r["by_channel"]], ("referrer_kind", "referrer_name"), limit
+                [r for r in attributed if r["by_channel"]],
+                ("referrer_kind", "referrer_name"),
+                limit,
             ),
         ),
         Table(
@@ -291,7 +295,9 @@ def goals_report(*, con, period: Period, limit: int, goal: str) -> Report:
             _("By campaign"),
             columns(_campaign_keys()),
             _goal_attribution(
-                [r for r in attributed if not r["by_channel"]], ("utm_campaign", "campaign_id"), limit
+                [r for r in attributed if not r["by_channel"]],
+                ("utm_campaign", "campaign_id"),
+                limit,
             ),
         ),
     ]

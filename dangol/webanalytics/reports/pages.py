@@ -1,9 +1,11 @@
 """Page reports: entry pages, exit pages with exit rate, most/least popular pages, errors.
 
-- Entry and exit pages read ``web_visit`` (a visit counts in the period it started in).
-  A bounce is a visit with a single page view; bounce rate = bounces / visits.
+- Entry and exit pages read the ``web_landing_day`` rollup (a visit counts on the day it
+  started). A bounce is a visit with a single page view; bounce rate = bounces / visits.
 - Exit rate of a page = visits that ended on it / its page views in the period.
-- Popular pages and errors read ``web_event`` (an event counts at its own time).
+- Popular pages read ``web_page_day`` and errors ``web_error_day`` (an event counts on
+  its own day). Unique visitors of a page and visits hitting an error are unique per
+  day and summed over the days (see ``dangol.webanalytics.rollups``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dangol.webanalytics.reports._base import (
     Column,
     Period,
     Report,
+    Sources,
     Table,
     add_changes,
     compare_columns,
@@ -24,15 +27,15 @@ from dangol.webanalytics.reports._base import (
 
 ENTRY_SQL = """
 SELECT
-    entry_path AS path,
-    count(*) FILTER (WHERE started_at >= $cur) AS visits,
-    count(*) FILTER (WHERE started_at < $cur) AS visits_prev,
-    count(*) FILTER (WHERE started_at >= $cur AND pageviews = 1) AS bounces,
-    count(*) FILTER (WHERE started_at < $cur AND pageviews = 1) AS bounces_prev
-FROM web_visit
-WHERE started_at >= $prev AND started_at < $end AND entry_path <> ''
-GROUP BY entry_path
-HAVING count(*) FILTER (WHERE started_at >= $cur) > 0
+    path,
+    sum(entries) FILTER (WHERE day >= $cur_d) AS visits,
+    coalesce(sum(entries) FILTER (WHERE day < $cur_d), 0) AS visits_prev,
+    sum(bounces) FILTER (WHERE day >= $cur_d) AS bounces,
+    coalesce(sum(bounces) FILTER (WHERE day < $cur_d), 0) AS bounces_prev
+FROM {web_landing_day}
+WHERE day >= $prev_d AND day < $end_d
+GROUP BY path
+HAVING sum(entries) FILTER (WHERE day >= $cur_d) > 0
 ORDER BY visits DESC, path
 LIMIT $limit
 """
@@ -40,23 +43,22 @@ LIMIT $limit
 EXIT_SQL = """
 WITH exits AS (
     SELECT
-        exit_path AS path,
-        count(*) FILTER (WHERE started_at >= $cur) AS exits,
-        count(*) FILTER (WHERE started_at < $cur) AS exits_prev
-    FROM web_visit
-    WHERE started_at >= $prev AND started_at < $end AND exit_path <> ''
-    GROUP BY exit_path
-    HAVING count(*) FILTER (WHERE started_at >= $cur) > 0
+        path,
+        sum(exits) FILTER (WHERE day >= $cur_d) AS exits,
+        coalesce(sum(exits) FILTER (WHERE day < $cur_d), 0) AS exits_prev
+    FROM {web_landing_day}
+    WHERE day >= $prev_d AND day < $end_d
+    GROUP BY path
+    HAVING sum(exits) FILTER (WHERE day >= $cur_d) > 0
     ORDER BY exits DESC, path
     LIMIT $limit
 ), views AS (
     SELECT
         path,
-        count(*) FILTER (WHERE ts >= $cur) AS pageviews,
-        count(*) FILTER (WHERE ts < $cur) AS pageviews_prev
-    FROM web_event
-    WHERE ts >= $prev AND ts < $end AND kind = 'pageview'
-      AND path IN (SELECT path FROM exits)
+        sum(pageviews) FILTER (WHERE day >= $cur_d) AS pageviews,
+        sum(pageviews) FILTER (WHERE day < $cur_d) AS pageviews_prev
+    FROM {web_page_day}
+    WHERE day >= $prev_d AND day < $end_d AND path IN (SELECT path FROM exits)
     GROUP BY path
 )
 SELECT exits.*, coalesce(views.pageviews, 0) AS pageviews,
@@ -68,39 +70,41 @@ ORDER BY exits DESC, path
 POPULAR_SQL = """
 SELECT
     path,
-    count(*) FILTER (WHERE ts >= $cur) AS pageviews,
-    count(*) FILTER (WHERE ts < $cur) AS pageviews_prev,
-    count(DISTINCT visitor_id) FILTER (WHERE ts >= $cur) AS visitors,
-    count(DISTINCT visitor_id) FILTER (WHERE ts < $cur) AS visitors_prev,
-    avg(time_on_page_ms) FILTER (WHERE ts >= $cur) / 1000.0 AS avg_time,
-    avg(time_on_page_ms) FILTER (WHERE ts < $cur) / 1000.0 AS avg_time_prev
-FROM web_event
-WHERE ts >= $prev AND ts < $end AND kind = 'pageview'
+    sum(pageviews) FILTER (WHERE day >= $cur_d) AS pageviews,
+    coalesce(sum(pageviews) FILTER (WHERE day < $cur_d), 0) AS pageviews_prev,
+    sum(visitors) FILTER (WHERE day >= $cur_d) AS visitors,
+    coalesce(sum(visitors) FILTER (WHERE day < $cur_d), 0) AS visitors_prev,
+    sum(time_sum_ms) FILTER (WHERE day >= $cur_d)
+        / nullif(sum(time_n) FILTER (WHERE day >= $cur_d), 0) / 1000.0 AS avg_time,
+    sum(time_sum_ms) FILTER (WHERE day < $cur_d)
+        / nullif(sum(time_n) FILTER (WHERE day < $cur_d), 0) / 1000.0 AS avg_time_prev
+FROM {web_page_day}
+WHERE day >= $prev_d AND day < $end_d
 GROUP BY path
-HAVING count(*) FILTER (WHERE ts >= $cur) > 0
+HAVING sum(pageviews) FILTER (WHERE day >= $cur_d) > 0
 ORDER BY
-    CASE WHEN $least THEN count(*) FILTER (WHERE ts >= $cur) END ASC,
-    count(*) FILTER (WHERE ts >= $cur) DESC,
+    CASE WHEN $least THEN sum(pageviews) FILTER (WHERE day >= $cur_d) END ASC,
+    sum(pageviews) FILTER (WHERE day >= $cur_d) DESC,
     path
 LIMIT $limit
 """
 
 ERRORS_SQL = """
 WITH e AS (
-    SELECT path, error_code, referrer_url, visit_id, ts >= $cur AS current
-    FROM web_event
-    WHERE ts >= $prev AND ts < $end AND kind = 'error'
+    SELECT path, error_code, referrer_url, errors, visits, day >= $cur_d AS current
+    FROM {web_error_day}
+    WHERE day >= $prev_d AND day < $end_d
 ), totals AS (
     SELECT
         path, error_code,
-        count(*) FILTER (WHERE current) AS errors,
-        count(*) FILTER (WHERE NOT current) AS errors_prev,
-        count(DISTINCT visit_id) FILTER (WHERE current) AS visits
+        sum(errors) FILTER (WHERE current) AS errors,
+        coalesce(sum(errors) FILTER (WHERE NOT current), 0) AS errors_prev,
+        sum(visits) FILTER (WHERE current) AS visits
     FROM e
     GROUP BY path, error_code
-    HAVING count(*) FILTER (WHERE current) > 0
+    HAVING sum(errors) FILTER (WHERE current) > 0
 ), refs AS (
-    SELECT path, error_code, referrer_url, count(*) AS n
+    SELECT path, error_code, referrer_url, sum(errors) AS n
     FROM e
     WHERE current AND referrer_url <> ''
     GROUP BY ALL
@@ -120,9 +124,9 @@ LIMIT $limit
 TOP_REFERRERS = 5
 
 
-def entry_pages_report(*, con, period: Period, limit: int) -> Report:
+def entry_pages_report(*, con, src: Sources, period: Period, limit: int) -> Report:
     """Return the pages visits start on: visits and bounce rate, beside the previous period."""
-    rows = fetch(con, ENTRY_SQL, {**period.sql_params(), "limit": limit})
+    rows = fetch(con, ENTRY_SQL.format_map(src), {**period.sql_params(), "limit": limit})
     for row in rows:
         row["bounce_rate"] = ratio(row.pop("bounces"), row["visits"])
         row["bounce_rate_prev"] = ratio(row.pop("bounces_prev"), row["visits_prev"])
@@ -135,9 +139,9 @@ def entry_pages_report(*, con, period: Period, limit: int) -> Report:
     return Report("entry-pages", period, tables=[Table("pages", _("Entry pages"), columns, rows)])
 
 
-def exit_pages_report(*, con, period: Period, limit: int) -> Report:
+def exit_pages_report(*, con, src: Sources, period: Period, limit: int) -> Report:
     """Return the pages visits end on: exits, page views and exit rate (exits / page views)."""
-    rows = fetch(con, EXIT_SQL, {**period.sql_params(), "limit": limit})
+    rows = fetch(con, EXIT_SQL.format_map(src), {**period.sql_params(), "limit": limit})
     for row in rows:
         row["exit_rate"] = ratio(row["exits"], row["pageviews"])
         row["exit_rate_prev"] = ratio(row["exits_prev"], row["pageviews_prev"])
@@ -151,10 +155,12 @@ def exit_pages_report(*, con, period: Period, limit: int) -> Report:
     return Report("exit-pages", period, tables=[Table("pages", _("Exit pages"), columns, rows)])
 
 
-def popular_pages_report(*, con, period: Period, limit: int, order: str) -> Report:
+def popular_pages_report(*, con, src: Sources, period: Period, limit: int, order: str) -> Report:
     """Return pages by page views (most or least viewed first), visitors, time on page."""
     params = {**period.sql_params(), "limit": limit, "least": order == "least"}
-    rows = round_floats(fetch(con, POPULAR_SQL, params), "avg_time", "avg_time_prev", places=3)
+    rows = round_floats(
+        fetch(con, POPULAR_SQL.format_map(src), params), "avg_time", "avg_time_prev", places=3
+    )
     add_changes(rows, {"pageviews": "int", "visitors": "int", "avg_time": "seconds"})
     columns = [
         Column("path", _("Page"), "path"),
@@ -166,10 +172,10 @@ def popular_pages_report(*, con, period: Period, limit: int, order: str) -> Repo
     return Report("pages", period, tables=[Table("pages", title, columns, rows)])
 
 
-def error_pages_report(*, con, period: Period, limit: int) -> Report:
+def error_pages_report(*, con, src: Sources, period: Period, limit: int) -> Report:
     """Return the pages that answered with an error (404, 500): count and referring pages."""
     params = {**period.sql_params(), "limit": limit, "refs": TOP_REFERRERS}
-    rows = fetch(con, ERRORS_SQL, params)
+    rows = fetch(con, ERRORS_SQL.format_map(src), params)
     add_changes(rows, {"errors": "int"})
     columns = [
         Column("path", _("Page"), "path"),

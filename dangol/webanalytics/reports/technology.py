@@ -1,4 +1,4 @@
-"""Browsers, operating systems, devices and screen resolutions of visits (``web_visit``)."""
+"""Browsers, operating systems, devices and screen resolutions of visits (``web_tech_day``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dangol.webanalytics.reports._base import (
     Column,
     Period,
     Report,
+    Sources,
     Table,
     add_changes,
     compare_columns,
@@ -16,22 +17,16 @@ from dangol.webanalytics.reports._base import (
 )
 
 DIMENSIONS = ("browser", "os", "device", "screen")
-# Column per choice: fixed identifiers, picked by a whitelisted key.
-_COLUMN = {"browser": "browser", "os": "os", "device": "device", "screen": "screen"}
 
-
-def _sql(dimension: str) -> str:
-    column = _COLUMN[dimension]
-    return f"""
+TECH_SQL = """
 WITH g AS (
     SELECT
-        {column} AS value,
-        count(*) FILTER (WHERE started_at >= $cur) AS visits,
-        count(*) FILTER (WHERE started_at < $cur) AS visits_prev,
-        count(DISTINCT visitor_id) FILTER (WHERE started_at >= $cur) AS visitors,
-        count(*) FILTER (WHERE started_at >= $cur AND pageviews = 1) AS bounces
-    FROM web_visit
-    WHERE started_at >= $prev AND started_at < $end
+        value,
+        sum(visits) FILTER (WHERE day >= $cur_d) AS visits,
+        coalesce(sum(visits) FILTER (WHERE day < $cur_d), 0) AS visits_prev,
+        sum(bounces) FILTER (WHERE day >= $cur_d) AS bounces
+    FROM {web_tech_day}
+    WHERE day >= $prev_d AND day < $end_d AND dimension = $dimension
     GROUP BY 1
 )
 SELECT *, sum(visits) OVER () AS total, sum(visits_prev) OVER () AS total_prev
@@ -39,12 +34,13 @@ FROM g
 WHERE visits > 0
 ORDER BY visits DESC, value
 LIMIT $limit
-"""  # noqa: S608 - the interpolated column is a constant from _COLUMN
+"""
 
 
-def technology_report(*, con, period: Period, limit: int, dimension: str) -> Report:
+def technology_report(*, con, src: Sources, period: Period, limit: int, dimension: str) -> Report:
     """Return visits by browser, OS, device or resolution, with each value's share."""
-    rows = fetch(con, _sql(dimension), {**period.sql_params(), "limit": limit})
+    params = {**period.sql_params(), "limit": limit, "dimension": dimension}
+    rows = fetch(con, TECH_SQL.format_map(src), params)
     for row in rows:
         total, total_prev = row.pop("total"), row.pop("total_prev")
         row["share"] = ratio(row["visits"], total)
@@ -61,9 +57,6 @@ def technology_report(*, con, period: Period, limit: int, dimension: str) -> Rep
         Column("value", labels[dimension], "text"),
         *compare_columns("visits", _("Visits"), "int"),
         *compare_columns("share", _("Share of visits"), "rate"),
-        Column("visitors", _("Visitors"), "int"),
         Column("bounce_rate", _("Bounce rate"), "rate"),
     ]
-    return Report(
-        "technology", period, tables=[Table(dimension, labels[dimension], columns, rows)]
-    )
+    return Report("technology", period, tables=[Table(dimension, labels[dimension], columns, rows)])

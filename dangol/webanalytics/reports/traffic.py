@@ -1,8 +1,8 @@
 """Visitors, visits and page views over time (day, week or month), with the previous period.
 
-Figures come from ``web_visit``: a visit, its visitor and its page views count on the day
-the visit started. Visitors over a whole period are counted distinct over that period,
-not summed over its days.
+Figures come from the ``web_traffic_day`` rollup: a visit, its visitor and its page views
+count on the day the visit started. Visitors are unique per day; over several days they
+are the sum of the daily unique visitors (as Matomo reports ranges).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dangol.webanalytics.reports._base import (
     Column,
     Period,
     Report,
+    Sources,
     Table,
     change,
     compare_columns,
@@ -25,24 +26,25 @@ GRAINS = ("day", "week", "month")
 
 TOTALS_SQL = """
 SELECT
-    count(DISTINCT visitor_id) FILTER (WHERE started_at >= $cur) AS visitors,
-    count(DISTINCT visitor_id) FILTER (WHERE started_at < $cur) AS visitors_prev,
-    count(*) FILTER (WHERE started_at >= $cur) AS visits,
-    count(*) FILTER (WHERE started_at < $cur) AS visits_prev,
-    coalesce(sum(pageviews) FILTER (WHERE started_at >= $cur), 0) AS pageviews,
-    coalesce(sum(pageviews) FILTER (WHERE started_at < $cur), 0) AS pageviews_prev
-FROM web_visit
-WHERE started_at >= $prev AND started_at < $end
+    coalesce(sum(visitors) FILTER (WHERE day >= $cur_d), 0) AS visitors,
+    coalesce(sum(visitors) FILTER (WHERE day < $cur_d), 0) AS visitors_prev,
+    coalesce(sum(visits) FILTER (WHERE day >= $cur_d), 0) AS visits,
+    coalesce(sum(visits) FILTER (WHERE day < $cur_d), 0) AS visits_prev,
+    coalesce(sum(pageviews) FILTER (WHERE day >= $cur_d), 0) AS pageviews,
+    coalesce(sum(pageviews) FILTER (WHERE day < $cur_d), 0) AS pageviews_prev
+FROM {web_traffic_day}
+WHERE day >= $prev_d AND day < $end_d
 """
 
 SERIES_SQL = """
 SELECT
-    CAST(date_trunc($grain, started_at) AS DATE) AS bucket,
-    count(DISTINCT visitor_id) AS visitors,
-    count(*) AS visits,
+    day >= $cur_d AS current,
+    CAST(date_trunc($grain, day) AS DATE) AS bucket,
+    sum(visitors) AS visitors,
+    sum(visits) AS visits,
     sum(pageviews) AS pageviews
-FROM web_visit
-WHERE started_at >= $prev AND started_at < $end
+FROM {web_traffic_day}
+WHERE day >= $prev_d AND day < $end_d
 GROUP BY ALL
 """
 
@@ -68,14 +70,14 @@ def _buckets(first: dt.date, last: dt.date, grain: str) -> list[dt.date]:
     return out
 
 
-def traffic_report(*, con, period: Period, grain: str) -> Report:
+def traffic_report(*, con, src: Sources, period: Period, grain: str) -> Report:
     """Return visitors, visits and page views per ``grain`` bucket, beside the previous period.
 
     Buckets of the previous period are aligned by position (its first week beside this
     period's first week). A bucket cut by a period's edge counts only the days inside.
     """
-    params = period.sql_params()
-    totals_row = fetch(con, TOTALS_SQL, params)[0]
+    params = {**period.sql_params(), "grain": grain}
+    totals_row = fetch(con, TOTALS_SQL.format_map(src), params)[0]
     labels = {"visitors": _("Visitors"), "visits": _("Visits"), "pageviews": _("Page views")}
     totals = {
         m: {
@@ -87,17 +89,12 @@ def traffic_report(*, con, period: Period, grain: str) -> Report:
         }
         for m in MEASURES
     }
-    rows_by_bucket: dict[tuple[bool, dt.date], dict] = {}
-    # The bucket boundary may straddle the period boundary (a week starting before
-    # ``date_from``); bucketing each period separately keeps the two apart.
-    for is_current, start, end in (
-        (True, period.start, period.end),
-        (False, period.prev_start, period.start),
-    ):
-        for row in fetch(
-            con, SERIES_SQL, {"prev": start, "end": end, "grain": grain}
-        ):
-            rows_by_bucket[(is_current, row["bucket"])] = row
+    # A week or month cut by a period's edge counts only the days inside the period: the
+    # buckets of each period are summed apart (``current``).
+    rows_by_bucket = {
+        (row["current"], row["bucket"]): row
+        for row in fetch(con, SERIES_SQL.format_map(src), params)
+    }
     current = _buckets(period.date_from, period.date_to, grain)
     previous = _buckets(period.prev_from, period.prev_to, grain)
     rows = []
@@ -112,7 +109,10 @@ def traffic_report(*, con, period: Period, grain: str) -> Report:
             row[f"{m}_prev"] = int(before.get(m) or 0) if prev_bucket else None
             row[f"{m}_change"] = change(row[m], row[f"{m}_prev"])
         rows.append(row)
-    columns = [Column("period", _("Period"), "date"), Column("period_prev", _("Previous period"), "date")]
+    columns = [
+        Column("period", _("Period"), "date"),
+        Column("period_prev", _("Previous period"), "date"),
+    ]
     for m in MEASURES:
         columns += compare_columns(m, labels[m], "int")
     chart = {

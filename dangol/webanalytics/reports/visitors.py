@@ -13,6 +13,7 @@ from dangol.webanalytics.reports._base import (
     Column,
     Period,
     Report,
+    Sources,
     Table,
     add_changes,
     compare_columns,
@@ -50,7 +51,7 @@ LIMIT $limit
 """
 
 
-def top_visitors_report(*, con, period: Period, limit: int) -> Report:
+def top_visitors_report(*, con, src: Sources, period: Period, limit: int) -> Report:
     """Return the most frequent visitors: customers first, then anonymous visitor ids."""
     rows = fetch(con, VISITORS_SQL, {**period.sql_params(), "limit": limit})
     for row in rows:

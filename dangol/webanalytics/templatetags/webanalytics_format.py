@@ -30,10 +30,10 @@ def report_cell(row: dict, column) -> str:
     """Return the HTML of ``row``'s value for ``column``."""
     value = row.get(column.key)
     kind = column.kind
-    if value is None or value == "" and kind in ("keyword", "channel"):
+    if value is None or (value == "" and kind in ("keyword", "channel")):
         if kind == "keyword":
             return _("(not provided)")
-        return "–" if kind not in ("text", "customer") else ""
+        return "-" if kind not in ("text", "customer") else ""
     if kind == "int":
         return f"{int(value):,}"
     if kind == "rate":
@@ -55,9 +55,7 @@ def report_cell(row: dict, column) -> str:
     if kind == "date" and isinstance(value, dt.date):
         return value.isoformat()
     if kind == "customer":
-        return format_html(
-            '<a href="{}">#{}</a>', reverse("customers:detail", args=[value]), value
-        )
+        return format_html('<a href="{}">#{}</a>', reverse("customers:detail", args=[value]), value)
     if kind == "channel":
         return str(CHANNEL_LABELS.get(value, value))
     if kind == "path":
@@ -82,7 +80,10 @@ def total_change(total: dict) -> str:
     value = total["change"]
     css = "up" if value > 0 else "down" if value < 0 else ""
     return format_html(
-        '{} {} · <span class="change {}">{}</span>', _("previous"), previous, css,
+        '{} {} · <span class="change {}">{}</span>',
+        _("previous"),
+        previous,
+        css,
         _signed_percent(value),
     )
 

@@ -82,21 +82,32 @@ def visit(
     return events
 
 
+def events_append(con: duckdb.DuckDBPyConnection, events: list[dict]) -> None:
+    """Append ``events`` to ``web_event`` in one statement (from a pandas frame)."""
+    frame = pd.DataFrame(events, columns=EVENT_COLUMNS)
+    for column, kind in (("customer_id", "Int64"), ("campaign_id", "Int64"),
+                         ("error_code", "Int16"), ("time_on_page_ms", "Int32"),
+                         ("goal_value", "Float64")):  # fmt: skip
+        frame[column] = frame[column].astype(kind)
+    con.register("frame", frame)
+    con.execute(f"INSERT INTO web_event SELECT {', '.join(EVENT_COLUMNS)} FROM frame")
+    con.unregister("frame")
+
+
+def visits_rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Derive ``web_visit`` again from every event."""
+    con.execute("DELETE FROM web_visit")
+    con.execute(VISITS_FROM_EVENTS_SQL)
+
+
 def store_write(path: Path, events: list[dict]) -> None:
     """Create the store at ``path`` with ``events`` and the visits derived from them."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame = pd.DataFrame(events, columns=EVENT_COLUMNS)
-    frame["customer_id"] = frame["customer_id"].astype("Int64")
-    frame["campaign_id"] = frame["campaign_id"].astype("Int64")
-    frame["error_code"] = frame["error_code"].astype("Int16")
-    frame["time_on_page_ms"] = frame["time_on_page_ms"].astype("Int32")
-    frame["goal_value"] = frame["goal_value"].astype("Float64")
     con = duckdb.connect(str(path))
     try:
         for ddl in schema.ALL_DDL:
             con.execute(ddl)
-        con.register("frame", frame)
-        con.execute(f"INSERT INTO web_event SELECT {', '.join(EVENT_COLUMNS)} FROM frame")
+        events_append(con, events)
         con.execute(VISITS_FROM_EVENTS_SQL)
     finally:
         con.close()
@@ -128,8 +139,14 @@ def sample_events() -> list[dict]:
         visit(7, "2026-10-08 10:00", "vc", ["/"]),
     ]  # fmt: skip
     prev = [
-        visit(11, "2026-09-25 10:00", "vb", ["/", "/products/1"], referrer=("search", "Naver"),
-              keyword="운동화"),
+        visit(
+            11,
+            "2026-09-25 10:00",
+            "vb",
+            ["/", "/products/1"],
+            referrer=("search", "Naver"),
+            keyword="운동화",
+        ),
         visit(12, "2026-09-26 10:00", "vd", ["/"]),
     ]
     outside = [

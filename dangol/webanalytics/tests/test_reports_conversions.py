@@ -28,7 +28,9 @@ def test_funnel_attributed_to_channels_and_campaigns(web_store):
         ("search", "Google", 1, 0, 0.0),
     ]
     campaigns = report.table("campaigns").rows
-    assert [(r["utm_campaign"], r["campaign_id"], r["entered"], r["completed"]) for r in campaigns] == [
+    assert [
+        (r["utm_campaign"], r["campaign_id"], r["entered"], r["completed"]) for r in campaigns
+    ] == [
         ("spring_sale", 7, 1, 1),
         ("", None, 2, 0),
     ]
