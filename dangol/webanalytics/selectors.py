@@ -50,3 +50,29 @@ def _name_customers(user, rows: list[dict]) -> None:
 def web_report_today() -> dt.date:
     """Return today's date in UTC (the store's time zone)."""
     return timezone.now().astimezone(dt.UTC).date()
+
+
+VISITED_SQL = """
+SELECT DISTINCT customer_id
+FROM web_event
+WHERE customer_id IS NOT NULL AND kind = 'pageview' AND ts >= $since
+  AND (path = $path OR ($prefix AND starts_with(path, $path)))
+ORDER BY customer_id
+"""
+
+
+def web_customers_visited(*, path: str, prefix: bool, since: dt.datetime) -> list[int]:
+    """Return the ids of known customers who viewed ``path`` (or a page under it) since then.
+
+    One query over the events store; an empty list when nothing was collected yet.
+    ``since`` may be aware (converted to UTC) or naive UTC.
+    """
+    from dangol.webanalytics.reports._base import _connect_read
+
+    if since.tzinfo is not None:
+        since = since.astimezone(dt.UTC).replace(tzinfo=None)
+    with _connect_read() as con:
+        if con is None:
+            return []
+        rows = con.execute(VISITED_SQL, {"since": since, "path": path, "prefix": prefix})
+        return [r[0] for r in rows.fetchall()]
