@@ -19,8 +19,9 @@ every report reads every event (through the rollups). Per report, after one warm
   pandas on the period's page views (loading them included).
 
 Rollup answers are checked equal to the raw-table answers before anything is reported.
-It also times the full rollup build and an incremental refresh after a 10,000-event batch
-(on a copy of the store). Load averages are printed: the machine is shared.
+It also times the customer-id fetch of the segment rule "visited page" (prefix, 30 days),
+the full rollup build and an incremental refresh after a 10,000-event batch (on a copy of
+the store). Load averages are printed: the machine is shared.
 """
 
 from __future__ import annotations
@@ -178,6 +179,16 @@ def main() -> None:
     baseline_con.close()
     session_con.close()
     out["reports"] = rows
+
+    # The segment rule "visited page": the customer ids it fetches from the store.
+    from dangol.webanalytics.selectors import web_customers_visited
+
+    since = dt.datetime.combine(today - dt.timedelta(days=30), dt.time())
+    seg_median, ids = _median(
+        lambda: web_customers_visited(path="/products/", prefix=True, since=since), args.runs
+    )
+    out["segment_ids_s"], out["segment_ids"] = round(seg_median, 3), len(ids)
+    print(f"visited_page /products/* 30 days: {len(ids):,} customer ids in {seg_median:.3f} s")
 
     # Rollups: a full build, and the incremental refresh after one batch, on a copy.
     with tempfile.TemporaryDirectory(dir=path.parent) as scratch:

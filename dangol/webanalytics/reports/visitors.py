@@ -1,8 +1,10 @@
 """The visitors who come most: known customers first (all their devices together), then
 anonymous visitor ids. Reads ``web_visit``.
 
-A visitor id seen logged in as a customer counts for that customer in every one of its
-visits of the period, the anonymous ones too.
+A visitor id seen logged in as a customer during the period counts for that customer in
+every one of its visits of the period, the anonymous ones too. The ranking reads the
+period's visits only; the previous period's visits are then counted for the visitor ids
+behind the rows shown (a customer's ids as linked in this period).
 """
 
 from __future__ import annotations
@@ -25,29 +27,43 @@ WITH per_visitor AS (
     SELECT
         visitor_id,
         max(customer_id) AS customer_id,
-        count(*) FILTER (WHERE started_at >= $cur) AS visits,
-        count(*) FILTER (WHERE started_at < $cur) AS visits_prev,
-        coalesce(sum(pageviews) FILTER (WHERE started_at >= $cur), 0) AS pageviews,
-        coalesce(sum(goals) FILTER (WHERE started_at >= $cur), 0) AS conversions,
-        max(started_at) FILTER (WHERE started_at >= $cur) AS last_visit
+        count(*) AS visits,
+        sum(pageviews) AS pageviews,
+        sum(goals) AS conversions,
+        max(started_at) AS last_visit
     FROM web_visit
-    WHERE started_at >= $prev AND started_at < $end
+    WHERE started_at >= $cur AND started_at < $end
     GROUP BY visitor_id
+), ranked AS (
+    SELECT
+        customer_id,
+        CASE WHEN customer_id IS NULL THEN visitor_id END AS visitor_id,
+        count(*) AS visitor_ids,
+        sum(visits) AS visits,
+        sum(pageviews) AS pageviews,
+        sum(conversions) AS conversions,
+        max(last_visit) AS last_visit
+    FROM per_visitor
+    GROUP BY 1, 2
+    ORDER BY customer_id IS NULL, visits DESC, pageviews DESC, customer_id, visitor_id
+    LIMIT $limit
+), members AS (
+    -- the visitor ids behind each shown row, to count their visits of the previous period
+    SELECT p.visitor_id, r.customer_id, r.visitor_id AS anonymous_id
+    FROM per_visitor p JOIN ranked r
+      ON (r.customer_id IS NOT NULL AND p.customer_id = r.customer_id)
+      OR (r.customer_id IS NULL AND p.customer_id IS NULL AND p.visitor_id = r.visitor_id)
+), previous AS (
+    SELECT m.customer_id, m.anonymous_id, count(*) AS visits_prev
+    FROM web_visit v JOIN members m USING (visitor_id)
+    WHERE v.started_at >= $prev AND v.started_at < $cur
+    GROUP BY 1, 2
 )
-SELECT
-    customer_id,
-    CASE WHEN customer_id IS NULL THEN visitor_id END AS visitor_id,
-    count(*) AS visitor_ids,
-    sum(visits) AS visits,
-    sum(visits_prev) AS visits_prev,
-    sum(pageviews) AS pageviews,
-    sum(conversions) AS conversions,
-    max(last_visit) AS last_visit
-FROM per_visitor
-GROUP BY 1, 2
-HAVING sum(visits) > 0
-ORDER BY customer_id IS NULL, visits DESC, pageviews DESC, customer_id, visitor_id
-LIMIT $limit
+SELECT r.*, coalesce(p.visits_prev, 0) AS visits_prev
+FROM ranked r LEFT JOIN previous p
+  ON r.customer_id IS NOT DISTINCT FROM p.customer_id
+ AND r.visitor_id IS NOT DISTINCT FROM p.anonymous_id
+ORDER BY r.customer_id IS NULL, r.visits DESC, r.pageviews DESC, r.customer_id, r.visitor_id
 """
 
 
