@@ -30,6 +30,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -63,13 +64,28 @@ GROUP BY visitor_id, n
 """
 
 
+CPU: list[float] = []  # CPU seconds (all threads of this process) of the last _median
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _median(fn, runs: int) -> tuple[float, object]:
+    """Return the median wall time of ``runs`` calls after a warm-up, and the last result.
+
+    The median CPU time (user + system, every DuckDB thread) goes to ``CPU[-1]``: on a
+    shared machine it moves less with the load than the wall time.
+    """
     result = fn()  # warm-up
-    times = []
+    times, cpus = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         result = fn()
         times.append(time.perf_counter() - start)
+        cpus.append(_cpu() - cpu)
+    CPU.append(statistics.median(cpus))
     return statistics.median(times), result
 
 
@@ -136,7 +152,10 @@ def main() -> None:
     session_con.execute(SESSIONIZED_VISITS)
     today = END - dt.timedelta(days=1)
     rows = []
-    print(f"{'report':14s} {'report s':>9s} {'baseline s':>11s} {'ratio':>7s}  baseline")
+    print(
+        f"{'report':14s} {'report s':>9s} {'cpu s':>8s} {'baseline s':>11s} {'cpu s':>9s} "
+        f"{'ratio':>7s}  load  baseline"
+    )
     for slug, spec in REPORTS.items():
         if args.only and slug not in args.only:
             continue
@@ -147,6 +166,7 @@ def main() -> None:
             return report_run(slug=slug, data=data, today=today)
 
         median, result = _median(report, args.runs)
+        report_cpu = CPU[-1]
         if slug == "funnel":
             kind = "pandas"
             steps = data["steps"].split(",")
@@ -175,10 +195,15 @@ def main() -> None:
             assert base.totals == result.totals, slug
         ratio = base_median / median
         rows.append(
-            {"report": slug, "report_s": round(median, 3), "baseline_s": round(base_median, 3),
-             "ratio": round(ratio, 1), "baseline": kind}
+            {"report": slug, "report_s": round(median, 3), "report_cpu_s": round(report_cpu, 3),
+             "baseline_s": round(base_median, 3), "baseline_cpu_s": round(CPU[-1], 3),
+             "ratio": round(ratio, 1), "baseline": kind, "load": os.getloadavg()[0]}
         )  # fmt: skip
-        print(f"{slug:14s} {median:9.3f} {base_median:11.3f} {ratio:6.1f}x  {kind}", flush=True)
+        print(
+            f"{slug:14s} {median:9.3f} {report_cpu:8.3f} {base_median:11.3f} {CPU[-1]:9.3f} "
+            f"{ratio:6.1f}x  load {os.getloadavg()[0]:.1f}  {kind}",
+            flush=True,
+        )
     con.close()
     baseline_con.close()
     session_con.close()

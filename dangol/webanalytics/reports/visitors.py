@@ -22,15 +22,12 @@ from dangol.webanalytics.reports._base import (
     fetch,
 )
 
+# Ranking reads the fewest columns it needs over all the period's visits; conversions,
+# last visit and the previous period are then read for the visitor ids of the rows shown.
 VISITORS_SQL = """
 WITH per_visitor AS (
-    SELECT
-        visitor_id,
-        max(customer_id) AS customer_id,
-        count(*) AS visits,
-        sum(pageviews) AS pageviews,
-        sum(goals) AS conversions,
-        max(started_at) AS last_visit
+    SELECT visitor_id, max(customer_id) AS customer_id, count(*) AS visits,
+           sum(pageviews) AS pageviews
     FROM web_visit
     WHERE started_at >= $cur AND started_at < $end
     GROUP BY visitor_id
@@ -40,29 +37,29 @@ WITH per_visitor AS (
         CASE WHEN customer_id IS NULL THEN visitor_id END AS visitor_id,
         count(*) AS visitor_ids,
         sum(visits) AS visits,
-        sum(pageviews) AS pageviews,
-        sum(conversions) AS conversions,
-        max(last_visit) AS last_visit
+        sum(pageviews) AS pageviews
     FROM per_visitor
     GROUP BY 1, 2
     ORDER BY customer_id IS NULL, visits DESC, pageviews DESC, customer_id, visitor_id
     LIMIT $limit
 ), members AS (
-    -- the visitor ids behind each shown row, to count their visits of the previous period
     SELECT p.visitor_id, r.customer_id, r.visitor_id AS anonymous_id
     FROM per_visitor p JOIN ranked r
       ON (r.customer_id IS NOT NULL AND p.customer_id = r.customer_id)
       OR (r.customer_id IS NULL AND p.customer_id IS NULL AND p.visitor_id = r.visitor_id)
-), previous AS (
-    SELECT m.customer_id, m.anonymous_id, count(*) AS visits_prev
+), details AS (
+    SELECT m.customer_id, m.anonymous_id,
+           count(*) FILTER (WHERE v.started_at < $cur) AS visits_prev,
+           coalesce(sum(v.goals) FILTER (WHERE v.started_at >= $cur), 0) AS conversions,
+           max(v.started_at) FILTER (WHERE v.started_at >= $cur) AS last_visit
     FROM web_visit v JOIN members m USING (visitor_id)
-    WHERE v.started_at >= $prev AND v.started_at < $cur
+    WHERE v.started_at >= $prev AND v.started_at < $end
     GROUP BY 1, 2
 )
-SELECT r.*, coalesce(p.visits_prev, 0) AS visits_prev
-FROM ranked r LEFT JOIN previous p
-  ON r.customer_id IS NOT DISTINCT FROM p.customer_id
- AND r.visitor_id IS NOT DISTINCT FROM p.anonymous_id
+SELECT r.*, d.conversions, d.last_visit, d.visits_prev
+FROM ranked r JOIN details d
+  ON r.customer_id IS NOT DISTINCT FROM d.customer_id
+ AND r.visitor_id IS NOT DISTINCT FROM d.anonymous_id
 ORDER BY r.customer_id IS NULL, r.visits DESC, r.pageviews DESC, r.customer_id, r.visitor_id
 """
 
