@@ -107,6 +107,49 @@ def _pandas_funnel(con, steps: list[str]) -> list[int]:
     return counts
 
 
+def _segment_join(ids: list[int], runs: int) -> dict:
+    """Time the customer side of "visited page" at 1,000,000 customers (SQLite, in memory).
+
+    The rule joins the fetched ids as one JSON parameter: ``id IN (SELECT value FROM
+    json_each(?))``; its negation likewise. Baseline: one ``?`` per id, in chunks of
+    30,000 (SQLite's variable limit is 32,766).
+    """
+    import json
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE customer (id INTEGER PRIMARY KEY, region TEXT)")
+    db.execute(
+        "INSERT INTO customer SELECT value, 'seoul' FROM generate_series(1, 1000000)"
+        if sqlite3.sqlite_version_info >= (3, 45)
+        else "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) "
+        "INSERT INTO customer SELECT i, 'seoul' FROM n"
+    )
+    payload = json.dumps(ids)
+    one = "SELECT count(*) FROM customer WHERE id IN (SELECT value FROM json_each(?))"
+    neg = "SELECT count(*) FROM customer WHERE NOT id IN (SELECT value FROM json_each(?))"
+    within, got = _median(lambda: db.execute(one, [payload]).fetchone()[0], runs)
+    outside, got_not = _median(lambda: db.execute(neg, [payload]).fetchone()[0], runs)
+
+    def chunked() -> int:
+        total = 0
+        for i in range(0, len(ids), 30000):
+            part = ids[i : i + 30000]
+            marks = ",".join("?" * len(part))
+            total += db.execute(
+                f"SELECT count(*) FROM customer WHERE id IN ({marks})", part
+            ).fetchone()[0]
+        return total
+
+    naive, got_naive = _median(chunked, runs)
+    assert got == got_naive == len(ids) and got_not == 1_000_000 - len(ids)
+    print(
+        f"visited_page join at 1,000,000 customers (SQLite): within {within:.3f} s, "
+        f"NOT {outside:.3f} s; a parameter per id {naive:.3f} s"
+    )
+    return {"within_s": round(within, 3), "not_s": round(outside, 3), "per_id_s": round(naive, 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=10_000_000)
@@ -218,6 +261,7 @@ def main() -> None:
     )
     out["segment_ids_s"], out["segment_ids"] = round(seg_median, 3), len(ids)
     print(f"visited_page /products/* 30 days: {len(ids):,} customer ids in {seg_median:.3f} s")
+    out["segment_join"] = _segment_join(ids, args.runs)
 
     # Rollups: a full build, and the incremental refresh after one batch, on a copy.
     if not args.skip_rollups:
