@@ -24,6 +24,7 @@ from dangol.sales import api as sales_api
 from dangol.sales import pipeline_api
 from dangol.service import api as service_api
 from dangol.touchpoints import api as touchpoints_api
+from dangol.webanalytics import api as webanalytics_api
 
 app_name = "api"
 
@@ -172,5 +173,13 @@ urlpatterns = [
         "customers/<int:pk>/next-best-offer",
         marketing_api.NextBestOfferApi.as_view(),
         name="customer_next_best_offer",
+    ),
+    *(
+        path(
+            f"webanalytics/reports/{slug}/",
+            view.as_view(),
+            name=f"webanalytics_report_{slug.replace('-', '_')}",
+        )
+        for slug, view in webanalytics_api.REPORT_APIS.items()
     ),
 ]

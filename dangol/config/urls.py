@@ -9,7 +9,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from dangol.core import views as core_views
-from dangol.webanalytics import views as webanalytics_views
+from dangol.webanalytics import collect_views as webanalytics_views
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

@@ -25,6 +25,7 @@ NAVIGATION = [
     ("pipeline", _("Pipeline"), "pipeline:board", SELLING_ROLES),
     ("service", _("Service"), "service:ticket_list", None),
     ("analytics", _("Analytics"), "analytics:home", OLAP_ROLES),
+    ("webanalytics", _("Web analytics"), "webanalytics:home", OLAP_ROLES),
     ("marketing", _("Marketing"), "marketing:dashboard", MARKETING_READ_ROLES),
     ("integration", _("Imports"), "integration:imports", IMPORT_ROLES),
     ("automation", _("Automation"), "automation:rule_list", AUTOMATION_READ_ROLES),

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from dangol.webanalytics.rollups import webanalytics_rollup_refresh
 from dangol.webanalytics.schema import VISIT_TIMEOUT_MINUTES
 from dangol.webanalytics.spool import spool_claim, spool_dir, spool_name
 from dangol.webanalytics.store import web_store_connect, web_store_path
@@ -452,6 +453,14 @@ def webanalytics_ingest(*, now: dt.datetime | None = None) -> IngestResult:
                 result.files += len(group)
                 result.events += events
                 result.visits_new += new_visits
+            if result.events:
+                # Reports read the daily rollups when they exist: bring them up to date
+                # with this batch, or the new events would not show.
+                con = web_store_connect(read_only=False, wait=WRITE_WAIT_SECONDS)
+                try:
+                    webanalytics_rollup_refresh(con=con)
+                finally:
+                    con.close()
             con = web_store_connect(read_only=False, wait=WRITE_WAIT_SECONDS)
             try:
                 visits, ended = _visits_close(con, now=now)

@@ -1,96 +1,130 @@
-"""``/collect`` (the tracker's endpoint) and, in tests or DEBUG, pages that carry the tracker."""
+"""Web-analytics report pages: one page with the report menu and a date-range form.
+
+``report_view`` renders the whole page, or only the report panel when htmx asks (the
+form and menu swap the panel in place). ``report_export_view`` returns exactly the table
+shown, as CSV. Both validate through the report registry; a bad parameter is a 400
+naming it.
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
+import csv
+import datetime as dt
+import io
 
-from dangol.webanalytics import services
-from dangol.webanalytics.selectors import site_info
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
-TEST_PAGES = ("a", "b", "c", "search", "missing")
-
-
-def _portal_customer_id(request: HttpRequest) -> int | None:
-    """Return the logged-in portal customer's id; no session cookie costs no query."""
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return None
-    from dangol.portal.middleware import SESSION_KEY
-    from dangol.portal.selectors import portal_account_for
-
-    if not request.session.get(SESSION_KEY):
-        return None
-    account = portal_account_for(request.user)
-    return account.customer_id if account is not None else None
+from dangol.webanalytics.reports import REPORTS, ReportParameterError
+from dangol.webanalytics.reports._base import MAX_STEPS, Period, parse_period
+from dangol.webanalytics.selectors import web_report_get, web_report_today, web_reports_may_read
 
 
-def _cors(response: HttpResponse, origin: str) -> HttpResponse:
-    if origin:
-        response["Access-Control-Allow-Origin"] = origin
-        response["Access-Control-Allow-Credentials"] = "true"
-        response["Vary"] = "Origin"
-    return response
+def _guard(request: HttpRequest) -> None:
+    if not web_reports_may_read(request.user):
+        raise PermissionDenied
 
 
-@csrf_exempt  # a tracker on another site has no CSRF token; the site key and origin check
-@never_cache
-def collect(request: HttpRequest) -> HttpResponse:
-    """Take a batch of tracker events: 202 with what was accepted and rejected.
-
-    400 when no event is valid (or the body is not UTF-8 JSON, or the site is unknown),
-    403 for an origin the site does not allow, 413 for a body or batch too large.
-    """
-    if request.method == "OPTIONS":
-        return _preflight(request)
-    if request.method != "POST":
-        response = JsonResponse({"error": "method_not_allowed"}, status=405)
-        response["Allow"] = "POST, OPTIONS"
-        return response
-    limit = int(services.config()["max_body_bytes"])
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    # Never read more than the limit (plus one byte, to tell that it was too much).
-    body = b"" if length > limit else request.read(limit + 1)
-    answer = services.events_collect(
-        body=body,
-        content_length=length,
-        origin=request.headers.get("Origin", ""),
-        remote_addr=request.META.get("REMOTE_ADDR", ""),
-        forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR", ""),
-        user_agent=request.headers.get("User-Agent", ""),
-        do_not_track=request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1",
-        customer_id=_portal_customer_id(request),
-    )
-    return _cors(JsonResponse(answer.body, status=answer.status), answer.allow_origin)
+@login_required
+@require_GET
+def home_view(request: HttpRequest) -> HttpResponse:
+    """Open the first report."""
+    _guard(request)
+    return redirect("webanalytics:report", slug="traffic")
 
 
-def _preflight(request: HttpRequest) -> HttpResponse:
-    origin = request.headers.get("Origin", "").rstrip("/")
-    key = request.GET.get("site", "")
-    allowed = bool(origin) and bool(key) and origin in site_info(key=key)[1]
-    response = HttpResponse(status=204)
-    if allowed:
-        _cors(response, origin)
-        response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-        response["Access-Control-Allow-Headers"] = "Content-Type"
-        response["Access-Control-Max-Age"] = "86400"
-    return response
+def _query(request: HttpRequest) -> dict:
+    """Return the query string as a plain dict (``steps`` may repeat or be comma-separated)."""
+    data = {k: request.GET.get(k) for k in request.GET if k != "steps"}
+    steps = [s for s in request.GET.getlist("steps") if s.strip()]
+    if steps:
+        data["steps"] = ",".join(steps)
+    return data
 
 
-def test_page(request: HttpRequest, name: str) -> HttpResponse:
-    """Serve a page carrying the tracker, only in DEBUG or when tests turn it on."""
-    enabled = settings.DEBUG or getattr(settings, "DANGOL_WEBANALYTICS_TEST_PAGES", False)
-    if not enabled or name not in TEST_PAGES:
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " | ".join(map(str, value))
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    return str(value)
+
+
+@login_required
+@require_GET
+def report_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Render report ``slug`` for the chosen dates (the panel only, for htmx)."""
+    _guard(request)
+    spec = REPORTS.get(slug)
+    if spec is None:
         raise Http404
-    status = 404 if name == "missing" else 200
-    return render(
-        request,
-        "webanalytics/test_pages/page.html",
-        {"name": name, "site_key": request.GET.get("site", "test")},
-        status=status,
+    data = _query(request)
+    today = web_report_today()
+    context = {
+        "reports": REPORTS.values(),
+        "spec": spec,
+        "slug": slug,
+        "query": data,
+        "query_string": request.GET.urlencode(),
+        "max_steps": MAX_STEPS,
+        "steps_list": [s for s in (data.get("steps") or "").split(",") if s.strip()],
+    }
+    status = 200
+    try:
+        period = parse_period(data, today=today)
+    except ReportParameterError:
+        period = Period(today - dt.timedelta(days=29), today)
+    context["period"] = period
+    if slug == "funnel" and not data.get("steps"):
+        context["report"] = None  # ask for the steps first
+    else:
+        try:
+            context["report"] = web_report_get(user=request.user, slug=slug, data=data, today=today)
+        except ReportParameterError as exc:
+            context["error"] = exc.message
+            context["error_field"] = exc.field
+            status = 400
+    template = (
+        "webanalytics/_report.html"
+        if request.headers.get("HX-Request")
+        else "webanalytics/report.html"
     )
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def report_export_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Return the table shown by report ``slug`` (``table`` picks another of its tables)."""
+    _guard(request)
+    if slug not in REPORTS:
+        raise Http404
+    data = _query(request)
+    try:
+        report = web_report_get(user=request.user, slug=slug, data=data)
+        table = report.table(data.get("table") or None) if report.tables else None
+    except ReportParameterError as exc:
+        return HttpResponse(
+            f"{exc.field}: {exc.message}\n", status=400, content_type="text/plain; charset=utf-8"
+        )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if table is not None:
+        keys = [c.key for c in table.columns]
+        writer.writerow(keys)
+        for row in table.rows:
+            writer.writerow([_cell(row.get(k)) for k in keys])
+    period = report.period
+    name = f"webanalytics-{slug}-{period.date_from}-{period.date_to}"
+    if table is not None and len(report.tables) > 1:
+        name += f"-{table.name}"
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response

@@ -10,16 +10,20 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {
     "admin_user": [
         *("customers", "catalog", "sales", "pipeline", "service"),
-        *("analytics", "marketing", "integration", "automation"),
+        *("analytics", "webanalytics", "marketing", "integration", "automation"),
     ],
     "manager": [
         *("customers", "catalog", "sales", "pipeline", "service"),
-        *("analytics", "marketing", "integration", "automation"),
+        *("analytics", "webanalytics", "marketing", "integration", "automation"),
     ],
     "sales": ["customers", "catalog", "sales", "pipeline", "service"],
     "service": ["customers", "catalog", "sales", "service"],
-    "marketing": ["customers", "catalog", "sales", "service", "analytics", "marketing"],
-    "analyst": ["customers", "catalog", "sales", "service", "analytics", "marketing"],
+    "marketing": [
+        *("customers", "catalog", "sales", "service", "analytics", "webanalytics", "marketing"),
+    ],
+    "analyst": [
+        *("customers", "catalog", "sales", "service", "analytics", "webanalytics", "marketing"),
+    ],
 }
 
 

@@ -66,6 +66,12 @@ def _condition(data: QueryDict, path: str) -> dict:
         node["value"] = value
     elif spec.kind == "campaign":
         node["value"] = _number_or_text(data.get(f"{path}:value", ""))
+    elif spec.kind == "page":
+        node["value"] = {
+            "page": data.get(f"{path}:page", "").strip(),
+            "match": data.get(f"{path}:match", "exact"),
+            "days": _number_or_text(data.get(f"{path}:days", "30")),
+        }
     return node
 
 
@@ -169,6 +175,10 @@ def builder_view(rule: Any, path: str = ROOT) -> dict:
     if spec and spec.kind == "purchase" and isinstance(value, dict):
         view["days"] = value.get("days", "")
         view["category"] = value.get("category", "")
+    if spec and spec.kind == "page" and isinstance(value, dict):
+        view["page"] = value.get("page", "")
+        view["match"] = value.get("match", "exact")
+        view["days"] = value.get("days", "")
     if spec and spec.kind == "choice" and spec.choices is None and isinstance(value, list):
         view["text"] = ", ".join(map(str, value))
     return view

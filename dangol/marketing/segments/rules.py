@@ -14,8 +14,9 @@ shape is one SQL statement, counted or snapshotted by the database without loadi
 Validation is strict: an unknown field, operator or value raises ``SegmentRuleError``
 whose ``field`` is the JSON path of the culprit (``rule.and[1].field``) and whose message
 names it. Adding a field means adding one ``FieldSpec``; a field whose data does not exist
-yet is declared with ``unavailable`` and is refused with that reason (``visited_page``
-waits for web analytics).
+yet is declared with ``unavailable`` and is refused with that reason. ``visited_page``
+reads the web-analytics store (DuckDB): its customer ids come back in one query and join
+as one parameter (see ``sources.customers_visited_page_condition``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from dangol.marketing.segments.sources import (
     category_path_get,
     customer_group_choices,
     customers_purchased_subquery,
+    customers_visited_page_condition,
 )
 
 # How deep a tree may nest and how many conditions it may hold: bounds the SQL size.
@@ -198,12 +200,47 @@ def _campaign_value(spec: FieldSpec, op: str, value: Any, path: str) -> int:
     return campaign_id
 
 
+def _page_value(spec: FieldSpec, op: str, value: Any, path: str) -> dict:
+    example = '{"page": "/products/", "match": "prefix", "days": 30}'
+    if not isinstance(value, dict):
+        raise _err(
+            _("“%(field)s” takes an object such as %(example)s.")
+            % {"field": spec.name, "example": example},
+            path,
+        )
+    unknown = set(value) - {"page", "match", "days"}
+    if unknown:
+        raise _err(
+            _("Unknown key “%(key)s” in “%(field)s”; allowed: days, match, page.")
+            % {"key": sorted(map(str, unknown))[0], "field": spec.name},
+            path,
+        )
+    page = value.get("page")
+    if (
+        not isinstance(page, str)
+        or not page.startswith("/")
+        or len(page) > 500
+        or not page.isprintable()
+        or any(c.isspace() or c in "?#" for c in page)
+    ):
+        raise _err(
+            _("“page” must be a page path starting with “/”, without spaces, query or “#”."),
+            path,
+        )
+    match = value.get("match", "exact")
+    if match not in ("exact", "prefix"):
+        raise _err(_("“match” must be “exact” or “prefix”."), path)
+    days = _positive_int(value.get("days"), "days", path, maximum=MAX_DAYS)
+    return {"page": page, "match": match, "days": days}
+
+
 VALUE_CHECKS = {
     "choice": _choice_values,
     "number": _number_values,
     "bool": _bool_value,
     "purchase": _purchase_value,
     "campaign": _campaign_value,
+    "page": _page_value,
 }
 
 # --------------------------------------------------------------------------------------
@@ -341,6 +378,14 @@ def _campaign_event(column: str | None) -> Callable[[str, Any], Q]:
     return compile_
 
 
+def _visited_page(op: str, value: dict) -> Q:
+    since = timezone.now() - dt.timedelta(days=value["days"])
+    q = customers_visited_page_condition(
+        path=value["page"], prefix=value["match"] == "prefix", since=since
+    )
+    return q if op == "within_days" else ~q
+
+
 # --------------------------------------------------------------------------------------
 # The fields
 
@@ -421,9 +466,9 @@ def _build_fields() -> dict[str, FieldSpec]:
                   CAMPAIGN_OPS, _campaign_event("clicked_at")),
         FieldSpec("campaign_converted", _l("Bought after campaign"), "behaviour", "campaign",
                   CAMPAIGN_OPS, _campaign_event("converted_at")),
-        FieldSpec("visited_page", _l("Visited page"), "behaviour", "page", ("within_days",),
-                  unavailable="needs web analytics (web and app events), which is not built "
-                  "yet; declare its compiler here when the webanalytics app lands"),
+        FieldSpec("visited_page", _l("Visited page"), "behaviour", "page", PURCHASE_OPS,
+                  _visited_page,
+                  extra={"example": '{"page": "/products/", "match": "prefix", "days": 30}'}),
     ]  # fmt: skip
     return {spec.name: spec for spec in f}
 

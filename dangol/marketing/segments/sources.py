@@ -51,3 +51,24 @@ def customers_purchased_subquery(
         order__status__in=excluded_statuses
     )
     return lines, "order__customer_id"
+
+
+def customers_visited_page_condition(*, path: str, prefix: bool, since: dt.datetime) -> Q:
+    """Return "the customer viewed ``path`` (or a page under it) since ``since``".
+
+    The page views live in the web-analytics store (DuckDB), not in this database: the
+    matching customer ids are fetched in one query there and passed back as a single
+    parameter (a PostgreSQL array, a JSON array on SQLite), so a set of any size stays one
+    semi-join and never a parameter per id.
+    """
+    import json
+
+    from django.db import connection
+    from django.db.models.expressions import RawSQL
+
+    from dangol.webanalytics.selectors import web_customers_visited
+
+    ids = web_customers_visited(path=path, prefix=prefix, since=since)
+    if connection.vendor == "postgresql":
+        return Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
+    return Q(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)]))

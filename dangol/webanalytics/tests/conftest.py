@@ -6,7 +6,9 @@ import json
 import pytest
 
 from dangol.webanalytics import services
+from dangol.webanalytics.reports._base import store_path
 from dangol.webanalytics.selectors import site_cache_clear
+from dangol.webanalytics.tests.store import sample_events, store_write
 
 CHROME_UA = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -47,3 +49,19 @@ def send(events, *, now=T0, ip="203.0.113.7", ua=CHROME_UA, site_key="shop", cus
 
 def pageview(path, *, referrer="", title="", host="https://shop.example.com"):
     return {"kind": "pageview", "url": host + path, "referrer": referrer, "title": title}
+
+
+TODAY = dt.date(2026, 10, 20)
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def web_store(data_dir):
+    """The hand-made store of ``sample_events`` in this test's data directory."""
+    store_write(store_path(), sample_events())
+    return store_path()

@@ -1,14 +1,17 @@
-"""A real headless Chromium visits three pages carrying the tracker; the store shows it."""
+"""A real headless Chromium visits three pages carrying the tracker; store and reports show it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
+from django.utils import timezone
 
 from dangol.customers.tests.test_browser import browser_page  # noqa: F401 - fixture
 from dangol.webanalytics import services
 from dangol.webanalytics.ingest import webanalytics_ingest
+from dangol.webanalytics.reports import report_run
 from dangol.webanalytics.selectors import site_cache_clear
 from dangol.webanalytics.store import web_store_read
 
@@ -85,6 +88,24 @@ def test_chromium_visits_are_stored_with_entry_exit_and_referrer(
     ]
     # A and B have a time on page (the next page came); C's ends with the goal click.
     assert times == [(True,), (True,), (True,)]
+    # The reports (read from the daily rollups the ingester refreshed) show the visit.
+    today = timezone.now().astimezone(dt.UTC).date()
+    period = {"date_from": today.isoformat(), "date_to": today.isoformat()}
+
+    def report_rows(slug: str, **extra) -> list[dict]:
+        return report_run(slug=slug, data={**period, **extra}, today=today).tables[0].rows
+
+    assert report_run(slug="traffic", data=period, today=today).totals["visits"]["value"] == 1
+    entry = report_rows("entry-pages")
+    assert [(r["path"], r["visits"]) for r in entry] == [("/webanalytics/test-pages/a/", 1)]
+    exits = report_rows("exit-pages")
+    assert [(r["path"], r["exits"]) for r in exits if r["exits"]] == [
+        ("/webanalytics/test-pages/c/", 1)
+    ]
+    engines = report_rows("search", by="engine")
+    assert [(r["engine"], r["visits"]) for r in engines] == [("Naver", 1)]
+    keywords = report_rows("search", by="keyword")
+    assert [(r["keyword"], r["visits"]) for r in keywords] == [("단골 코트", 1)]
 
 
 def test_the_test_pages_are_off_unless_enabled(client, settings):

@@ -250,7 +250,7 @@ def test_compiles_to_one_query(people, django_assert_num_queries):
             "999999",
         ),
         (cond("campaign_opened", "is", 424242), "rule.value", "424242"),
-        (cond("visited_page", "within_days", {"days": 5}), "rule.field", "web analytics"),
+        (cond("visited_page", "within_days", {"days": 5}), "rule.value", "page"),
         ({"field": "region", "op": "eq"}, "rule.value", "region"),
         ({"field": "region", "op": "eq", "value": "seoul", "extra": 1}, "rule", "extra"),
         ({"and": []}, "rule", "and"),
