@@ -217,6 +217,8 @@ def custom_fields_clean(
     :raises ValidationError: naming ``custom_fields.<key>``, the label and the reason;
         the first bad value stops the check.
     """
+    if values is None:  # an empty JSON box in a form
+        values = {}
     if not isinstance(values, dict):
         raise ValidationError(
             _("Custom fields must be an object of keys to values"),
