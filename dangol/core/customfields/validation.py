@@ -9,6 +9,7 @@ which applies the same rules).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from decimal import Decimal, InvalidOperation
@@ -217,6 +218,11 @@ def custom_fields_clean(
     :raises ValidationError: naming ``custom_fields.<key>``, the label and the reason;
         the first bad value stops the check.
     """
+    if isinstance(values, str):  # the JSON text of a form's box (the admin's raw field)
+        try:
+            values = json.loads(values) if values.strip() else {}
+        except ValueError:
+            pass  # reported as not an object below
     if values is None:  # an empty JSON box in a form
         values = {}
     if not isinstance(values, dict):
