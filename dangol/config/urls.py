@@ -27,5 +27,6 @@ urlpatterns = [
     path("webanalytics/", include("dangol.webanalytics.urls")),
     path("automation/", include("dangol.automation.urls")),
     path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
+    path("settings/custom-fields/", include("dangol.core.customfields.urls")),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
 ]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from dangol.accounts.roles import ROLE_LABELS, user_role
+from dangol.accounts.roles import ROLE_LABELS, Role, user_role
 from dangol.analytics.olap.permissions import OLAP_ROLES
 from dangol.integration.permissions import IMPORT_ROLES
 from dangol.marketing.permissions import MARKETING_READ_ROLES
@@ -26,6 +26,7 @@ NAVIGATION = [
     ("analytics", _("Analytics"), "analytics:home", OLAP_ROLES),
     ("marketing", _("Marketing"), "marketing:dashboard", MARKETING_READ_ROLES),
     ("integration", _("Imports"), "integration:imports", IMPORT_ROLES),
+    ("customfields", _("Custom fields"), "customfields:list", (Role.ADMIN,)),
 ]
 
 

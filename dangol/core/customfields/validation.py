@@ -8,6 +8,7 @@ which applies the same rules).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
@@ -219,10 +220,8 @@ def custom_fields_clean(
         the first bad value stops the check.
     """
     if isinstance(values, str):  # the JSON text of a form's box (the admin's raw field)
-        try:
+        with contextlib.suppress(ValueError):  # not JSON: reported as not an object below
             values = json.loads(values) if values.strip() else {}
-        except ValueError:
-            pass  # reported as not an object below
     if values is None:  # an empty JSON box in a form
         values = {}
     if not isinstance(values, dict):

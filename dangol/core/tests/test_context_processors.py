@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {
     "admin_user": [
         *("customers", "catalog", "sales", "pipeline", "service"),
-        *("analytics", "marketing", "integration"),
+        *("analytics", "marketing", "integration", "customfields"),
     ],
     "manager": [
         *("customers", "catalog", "sales", "pipeline", "service"),
