@@ -39,3 +39,8 @@ def custom_field_values(*, definition: CustomFieldDefinition):
     )
     for pk, values in rows.iterator(chunk_size=5000):
         yield pk, (values or {}).get(key)
+
+
+def custom_list_columns(*, entity: str) -> list[CustomFieldDefinition]:
+    """Return the active definitions an administrator chose to show as list columns."""
+    return [d for d in custom_field_definitions(entity=entity) if d.show_in_list]

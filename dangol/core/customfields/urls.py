@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.definition_edit, name="edit"),
     path("<int:pk>/archive/", views.definition_archive, name="archive"),
     path("<int:pk>/delete/", views.definition_delete, name="delete"),
+    path("values/<str:entity>/<int:pk>/", views.record_edit, name="record_edit"),
 ]

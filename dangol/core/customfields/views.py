@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,12 +13,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dangol.accounts.roles import Role, user_role
 from dangol.core.customfields import services
 from dangol.core.customfields.errors import ValidationError
-from dangol.core.customfields.forms import DefinitionForm, DeleteForm
+from dangol.core.customfields.forms import (
+    DefinitionForm,
+    DeleteForm,
+    custom_form_fields,
+    custom_initial,
+    custom_values,
+)
 from dangol.core.customfields.models import CustomFieldDefinition, CustomFieldEntity
+from dangol.core.customfields.records import record_custom_fields_set, record_get, record_url
 from dangol.core.customfields.selectors import (
     custom_field_definitions,
     custom_field_usage_count,
 )
+from dangol.core.errors import DangolError, NotFoundError
+from dangol.core.errors import PermissionDeniedError as DomainPermissionDenied
 
 
 def _admin_only(request: HttpRequest) -> None:
@@ -155,3 +165,51 @@ def definition_delete(request: HttpRequest, pk: int) -> HttpResponse:
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "core/customfields/delete.html", context, status=status)
+
+
+class RecordForm(forms.Form):
+    """The active custom fields of one record, generated from the definitions."""
+
+    def __init__(self, *args, entity: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(custom_form_fields(entity=entity))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_edit(request: HttpRequest, entity: str, pk: int) -> HttpResponse:
+    """Edit the custom-field values of one record (roles: those of the record's app)."""
+    if entity not in CustomFieldEntity.values:
+        raise Http404
+    try:
+        record = record_get(entity=entity, user=request.user, pk=pk)
+    except (NotFoundError, ObjectDoesNotExist) as exc:
+        raise Http404 from exc
+    form = RecordForm(
+        request.POST or None,
+        entity=entity,
+        initial=custom_initial(entity=entity, values=record.custom_fields),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_custom_fields_set(
+                entity=entity,
+                actor=request.user,
+                record=record,
+                values=custom_values(form.cleaned_data),
+            )
+        except DomainPermissionDenied as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DangolError as exc:
+            name = exc.field.replace("custom_fields.", "cf_")
+            form.add_error(name if name in form.fields else None, exc.message)
+        else:
+            return redirect(record_url(entity=entity, record=record))
+    context = {
+        "form": form,
+        "record": record,
+        "entity_label": CustomFieldEntity(entity).label,
+        "back": record_url(entity=entity, record=record),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "core/customfields/record_form.html", context, status=status)
