@@ -26,6 +26,7 @@ from dangol.core.bulk import (
     temp_table_create,
     temp_table_drop,
 )
+from dangol.core.customfields.sql import custom_differs_sql, custom_json_sql, custom_merge_sql
 from dangol.customers.choices import ConsentChannel
 from dangol.customers.models import ConsentEvent, Customer, CustomerGroup
 
@@ -242,7 +243,7 @@ def customer_bulk_merge(
     differs_parts = [sql_distinct(f"c.{qn(n)}", f"t.{qn(n)}") for n in updatable]
     custom = "custom_fields" in present
     if custom:
-        differs_parts.append(_custom_differs("c.custom_fields", "t.custom_fields"))
+        differs_parts.append(custom_differs_sql("c.custom_fields", "t.custom_fields"))
     differs = " OR ".join(differs_parts) or "FALSE"
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE INDEX {_STAGE}_seq ON {_STAGE} (seq)")
@@ -281,10 +282,12 @@ def customer_bulk_merge(
         set_parts = [f"{qn(n)} = excluded.{qn(n)}" for n in updatable]
         changed_parts = [sql_distinct(f"{target}.{qn(n)}", f"excluded.{qn(n)}") for n in updatable]
         if custom:
-            merged = _custom_merge(f"{target}.custom_fields", "excluded.custom_fields")
+            merged = custom_merge_sql(f"{target}.custom_fields", "excluded.custom_fields")
             set_parts.append(f"custom_fields = {merged}")
             changed_parts.append(
-                _custom_differs(f"{target}.custom_fields", "excluded.custom_fields", staged=False)
+                custom_differs_sql(
+                    f"{target}.custom_fields", "excluded.custom_fields", staged=False
+                )
             )
         sets = ", ".join(set_parts)
         changed = " OR ".join(changed_parts)
@@ -294,7 +297,7 @@ def customer_bulk_merge(
             if set_parts
             else "ON CONFLICT (external_id) DO NOTHING"
         )
-        new_custom = _custom_json("t.custom_fields") if custom else "%s"
+        new_custom = custom_json_sql("t.custom_fields") if custom else "%s"
         cursor.execute(f"SELECT COUNT(*) FROM {target}")
         before = cursor.fetchone()[0]
         # A load that at least doubles the table builds its indexes afresh (PostgreSQL):
@@ -347,28 +350,6 @@ def customer_bulk_merge(
         unchanged=total - inserted - updated,
         extra={"consent_events": consent_events},
     )
-
-
-def _custom_json(staged: str) -> str:
-    """Return SQL for the staged JSON text as the stored object (empty when NULL)."""
-    if connection.vendor == "postgresql":
-        return f"COALESCE({staged}, '{{}}')::jsonb"
-    return f"json(COALESCE({staged}, '{{}}'))"
-
-
-def _custom_merge(stored: str, new: str) -> str:
-    """Return SQL for ``stored`` with the keys of ``new`` set (other keys kept)."""
-    if connection.vendor == "postgresql":
-        return f"({stored} || {new})"
-    return f"json_patch({stored}, {new})"
-
-
-def _custom_differs(stored: str, new: str, *, staged: bool = True) -> str:
-    """Return SQL true when merging ``new`` into ``stored`` would change it."""
-    value = _custom_json(new) if staged else new
-    if connection.vendor == "postgresql":
-        return f"{stored} IS DISTINCT FROM ({stored} || {value})"
-    return f"json({stored}) IS NOT json_patch({stored}, {value})"
 
 
 def _stage(frame: pd.DataFrame, progress: Callable[[int], None] | None) -> None:

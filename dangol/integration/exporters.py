@@ -80,11 +80,13 @@ def customer_rows(queryset: QuerySet, *, custom_cells=None) -> Iterator[list]:
         yield [*row[:-1], *custom_cells(row[-1])]
 
 
-def product_rows() -> Iterator[list]:
-    """Yield products in ``PRODUCT_FIELDS`` order."""
+def product_rows(*, custom_cells=None) -> Iterator[list]:
+    """Yield products in ``PRODUCT_FIELDS`` order (then their ``cf_`` cells, if asked)."""
     fields = ["sku", "name", "category__path", "unit_price", "unit_cost", "active"]
+    if custom_cells is not None:
+        fields.append("custom_fields")
     for row in Product.objects.order_by("id").values_list(*fields).iterator(chunk_size=CHUNK):
-        yield list(row)
+        yield list(row) if custom_cells is None else [*row[:-1], *custom_cells(row[-1])]
 
 
 def order_rows(
@@ -298,9 +300,12 @@ def export_customers(
 def export_products(*, out: BinaryIO, fmt: str = "csv") -> int:
     """Write every product to ``out``; return how many."""
     _check_format(fmt, ("csv", "xlsx"))
+    custom_header, custom_cells = export_columns("product")
+    header = [*PRODUCT_FIELDS, *custom_header]
+    rows = product_rows(custom_cells=custom_cells if custom_header else None)
     if fmt == "xlsx":
-        return write_xlsx(out, PRODUCT_FIELDS, product_rows(), sheet="products")
-    return write_csv(out, PRODUCT_FIELDS, product_rows())
+        return write_xlsx(out, header, rows, sheet="products")
+    return write_csv(out, header, rows)
 
 
 def export_orders(

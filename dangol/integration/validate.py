@@ -171,7 +171,7 @@ SPECS: dict[str, list[Column]] = {
     "budgets": BUDGET_COLUMNS,
 }
 # Import kinds whose ``cf_<key>`` columns are custom fields of this record type.
-CUSTOM_FIELD_ENTITIES = {"customers": "customer"}
+CUSTOM_FIELD_ENTITIES = {"customers": "customer", "products": "product"}
 KEYS = {
     "customers": ("external_id",),
     "products": ("sku",),

@@ -148,3 +148,34 @@ def test_export_io_is_independent_of_custom_fields_when_none_defined(db, tmp_pat
     out = io.BytesIO()
     export_customers(out=out)
     assert "cf_" not in out.getvalue().decode("utf-8-sig").splitlines()[0]
+
+
+def test_product_custom_fields_survive_export_and_import(admin_user, tmp_path):
+    from dangol.catalog.models import Product
+    from dangol.catalog.tests.factories import ProductFactory
+    from dangol.integration.exporters import export_products
+
+    custom_field_create(
+        actor=admin_user,
+        entity="product",
+        key="origin",
+        label="Origin",
+        field_type="choice",
+        choices=["kr|Korea|국산", "us|USA|미국"],
+    )
+    custom_field_create(
+        actor=admin_user, entity="product", key="weight", label="Weight", field_type="number"
+    )
+    ProductFactory(sku="P1", custom_fields={"origin": "kr", "weight": 1.5})
+    ProductFactory(sku="P2", custom_fields={"weight": 3})
+    before = {p.sku: p.custom_fields for p in Product.objects.all()}
+    path = tmp_path / "products.csv"
+    with path.open("wb") as out:
+        export_products(out=out)
+
+    Product.objects.update(custom_fields={})
+    result = import_file(kind="products", path=path)
+
+    assert result.updated == 2
+    assert {p.sku: p.custom_fields for p in Product.objects.all()} == before
+    assert import_file(kind="products", path=path).updated == 0
