@@ -17,6 +17,7 @@ from dangol.core.customfields.services import (
     custom_field_archive,
     custom_field_create,
 )
+from dangol.core.tests.api_support import clean_throttle, token_client  # noqa: F401
 from dangol.customers.models import Customer
 from dangol.sales.models import OrderLine
 
@@ -64,6 +65,11 @@ def test_choice_field_is_an_olap_dimension_with_right_sums(demo, admin_user):
         assert filtered.rows[0][0] == expected["gold"]
         credit = con.execute("SELECT sum(cf_credit), count(cf_credit) FROM dim_customer").fetchone()
         assert credit == (Decimal("2050.00"), 200)
+    api = token_client(admin_user).post(
+        "/api/v1/olap/query", {"measures": ["revenue"], "by": ["cf_level"]}, format="json"
+    )
+    assert api.status_code == 200, api.json()
+    assert {r["cf_level"]: Decimal(r["revenue"]) for r in api.json()["rows"]} == expected
 
     # An incremental refresh picks up a changed value; an archived field's column goes.
     Customer.objects.filter(pk=ids[1]).update(
