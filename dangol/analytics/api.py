@@ -6,6 +6,7 @@ the whitelists, runs the one selector and serializes the rows.
 
 from __future__ import annotations
 
+from django.db import DatabaseError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
@@ -23,6 +24,7 @@ from dangol.analytics.olap.model import (
 )
 from dangol.analytics.olap.permissions import olap_may_query
 from dangol.analytics.olap.selectors import olap_query_run
+from dangol.analytics.warehouse.custom_fields import olap_custom_dimensions
 from dangol.analytics.warehouse.errors import WarehouseMissing
 from dangol.core.api.permissions import HasRole
 
@@ -87,6 +89,16 @@ class OlapQueryInputSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "OlapQuery"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Customer custom fields (cf_<key>) are dimensions too, as the definitions say.
+        try:
+            custom = olap_custom_dimensions()
+        except (DatabaseError, RuntimeError):  # no database (a static schema build)
+            custom = []
+        if custom:
+            self.fields["by"].child.choices = [*(d.value for d in Dimension), *custom]
 
 
 class OlapResultSerializer(serializers.Serializer):

@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 from dangol.catalog.models import Product
 from dangol.catalog.selectors import product_get, product_list
 from dangol.catalog.services import product_create, product_update
-from dangol.core.api.fields import CustomFieldsField
 from dangol.core.api.pagination import CursorQuerySerializer, cursor_page_serializer, page_data
+from dangol.core.customfields.api import CustomFieldsField
 
 MAX_ID = 2**63 - 1
 
@@ -37,7 +37,7 @@ class ProductOutputSerializer(serializers.Serializer):
     unit_price = _amount()
     unit_cost = _amount()
     active = serializers.BooleanField()
-    custom_fields = serializers.DictField(child=serializers.JSONField())
+    custom_fields = CustomFieldsField(entity="product")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -60,7 +60,7 @@ class ProductInputSerializer(serializers.Serializer):
     unit_price = _amount()
     unit_cost = _amount()
     active = serializers.BooleanField(required=False)
-    custom_fields = CustomFieldsField(required=False)
+    custom_fields = CustomFieldsField(entity="product", required=False)
 
     class Meta:
         ref_name = "ProductInput"

@@ -24,6 +24,7 @@ from dangol.core.bulk import (
     temp_table_create,
     temp_table_drop,
 )
+from dangol.core.customfields.sql import custom_differs_sql, custom_json_sql, custom_merge_sql
 
 _STAGE = "tmp_product_upsert"
 COLUMNS: list[tuple[str, str]] = [
@@ -119,15 +120,21 @@ def product_bulk_upsert(
         frame["category_id"] = None
     frame = frame[[n for n, _ in COLUMNS]]
     updatable = [n for n, _ in COLUMNS if n in present and n != "sku"]
+    # Custom fields (cf_<key> columns): one JSON object per row, merged key by key.
+    custom = "custom_fields" in present and "custom_fields" in table
+    frame["custom_fields"] = table["custom_fields"] if custom else None
 
     qn = connection.ops.quote_name
     now = sql_datetime(timezone.now())
     target = Product._meta.db_table
-    columns = [*COLUMNS, ("seq", "int")]
+    columns = [*COLUMNS, ("custom_fields", "text"), ("seq", "int")]
     temp_table_create(name=_STAGE, columns=columns)
     frame["seq"] = np.arange(total)
     bulk_insert(table=_STAGE, columns=[n for n, _ in columns], rows=frame_rows(frame, columns))
-    differs = " OR ".join(sql_distinct(f"c.{qn(n)}", f"t.{qn(n)}") for n in updatable) or "FALSE"
+    differs_parts = [sql_distinct(f"c.{qn(n)}", f"t.{qn(n)}") for n in updatable]
+    if custom:
+        differs_parts.append(custom_differs_sql("c.custom_fields", "t.custom_fields"))
+    differs = " OR ".join(differs_parts) or "FALSE"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT COUNT(*), COUNT(c.id), SUM(CASE WHEN c.id IS NOT NULL AND ({differs}) "
@@ -135,16 +142,26 @@ def product_bulk_upsert(
         )
         count, existing, updated = cursor.fetchone()
         names = [n for n, _ in COLUMNS]
-        sets = ", ".join(f"{qn(n)} = excluded.{qn(n)}" for n in updatable)
-        changed = " OR ".join(
-            sql_distinct(f"{target}.{qn(n)}", f"excluded.{qn(n)}") for n in updatable
-        )
+        set_parts = [f"{qn(n)} = excluded.{qn(n)}" for n in updatable]
+        changed_parts = [sql_distinct(f"{target}.{qn(n)}", f"excluded.{qn(n)}") for n in updatable]
+        if custom:
+            merged = custom_merge_sql(f"{target}.custom_fields", "excluded.custom_fields")
+            set_parts.append(f"custom_fields = {merged}")
+            changed_parts.append(
+                custom_differs_sql(
+                    f"{target}.custom_fields", "excluded.custom_fields", staged=False
+                )
+            )
+        sets = ", ".join(set_parts)
+        changed = " OR ".join(changed_parts)
+        new_custom = custom_json_sql("t.custom_fields") if custom else "%s"
         cursor.execute(
             f"INSERT INTO {target} ({', '.join(qn(n) for n in names)}, custom_fields, "
-            f"created_at, updated_at) SELECT {', '.join(f't.{qn(n)}' for n in names)}, %s, %s, %s "
+            f"created_at, updated_at) SELECT {', '.join(f't.{qn(n)}' for n in names)}, "
+            f"{new_custom}, %s, %s "
             f"FROM {_STAGE} t WHERE TRUE ORDER BY t.seq ON CONFLICT (sku) DO UPDATE SET {sets}, "
             f"updated_at = excluded.updated_at WHERE {changed}",
-            ["{}", now, now],
+            [*([] if custom else ["{}"]), now, now],
         )
     temp_table_drop(name=_STAGE)
     updated = int(updated or 0)

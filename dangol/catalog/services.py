@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from dangol.accounts.roles import Role, user_role
 from dangol.catalog.errors import CatalogErrorCode, PermissionDeniedError, ValidationError
 from dangol.catalog.models import CATEGORY_PATH_SEPARATOR, Category, Product
+from dangol.core.customfields.validation import custom_fields_clean
 from dangol.core.money import amount_parse
 
 ROLES_WRITING_CATALOG = frozenset({Role.ADMIN, Role.MANAGER})
@@ -216,6 +217,13 @@ def _clean_product_fields(fields: dict[str, Any], *, product: Product | None) ->
     if "custom_fields" in fields and not isinstance(fields["custom_fields"], dict):
         raise ValidationError(
             "custom_fields must be a mapping", code=CatalogErrorCode.INVALID, field="custom_fields"
+        )
+    if "custom_fields" in fields:
+        clean["custom_fields"] = custom_fields_clean(
+            entity="product",
+            values=fields["custom_fields"],
+            partial=product is not None,
+            existing=product.custom_fields if product is not None else None,
         )
     if "category" in fields and isinstance(fields["category"], str) and fields["category"]:
         _split_path(fields["category"])

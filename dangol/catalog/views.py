@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from dangol.catalog import selectors
+from dangol.core.customfields.selectors import custom_list_columns
 from dangol.core.pagination import parse_cursor
 
 
@@ -53,6 +54,12 @@ def product_list_view(request: HttpRequest) -> HttpResponse:
         and "HX-History-Restore-Request" not in request.headers
     )
     template = "catalog/_product_results.html" if is_htmx else "catalog/product_list.html"
-    response = render(request, template, {"form": form, "page": page, "active_nav": "catalog"})
+    context = {
+        "form": form,
+        "page": page,
+        "active_nav": "catalog",
+        "custom_columns": custom_list_columns(entity="product"),
+    }
+    response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response

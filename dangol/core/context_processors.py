@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from dangol.accounts.roles import ROLE_LABELS, user_role
+from dangol.accounts.roles import ROLE_LABELS, Role, user_role
 from dangol.analytics.olap.permissions import OLAP_ROLES
 from dangol.automation.permissions import AUTOMATION_READ_ROLES
 from dangol.integration.permissions import IMPORT_ROLES
@@ -29,6 +29,7 @@ NAVIGATION = [
     ("marketing", _("Marketing"), "marketing:dashboard", MARKETING_READ_ROLES),
     ("integration", _("Imports"), "integration:imports", IMPORT_ROLES),
     ("automation", _("Automation"), "automation:rule_list", AUTOMATION_READ_ROLES),
+    ("customfields", _("Custom fields"), "customfields:list", (Role.ADMIN,)),
 ]
 
 

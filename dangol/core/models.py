@@ -65,3 +65,21 @@ class Job(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+# The custom-field definitions live in their own package; importing them here registers
+# the model with the core app (it needs BaseModel above, hence the late import).
+from dangol.core.customfields.models import (  # noqa: E402
+    CustomFieldDefinition,
+    CustomFieldEntity,
+    CustomFieldType,
+)
+
+__all__ = [
+    "BaseModel",
+    "CustomFieldDefinition",
+    "CustomFieldEntity",
+    "CustomFieldType",
+    "Job",
+    "JobStatus",
+]

@@ -14,9 +14,9 @@ from rest_framework.views import APIView
 
 from dangol.accounts.models import User
 from dangol.core.api.exceptions import PreconditionFailed
-from dangol.core.api.fields import CustomFieldsField
 from dangol.core.api.http import IF_MATCH_PARAMETER, etag, if_match_version
 from dangol.core.api.pagination import CursorQuerySerializer, cursor_page_serializer, page_data
+from dangol.core.customfields.api import CustomFieldsField
 from dangol.customers import permissions
 from dangol.customers.choices import (
     AcquisitionChannel,
@@ -74,7 +74,7 @@ class CustomerOutputSerializer(serializers.Serializer):
     consent_sms = serializers.BooleanField()
     consent_phone = serializers.BooleanField()
     consent_post = serializers.BooleanField()
-    custom_fields = serializers.DictField(child=serializers.JSONField())
+    custom_fields = CustomFieldsField(entity="customer")
     version = serializers.IntegerField(help_text="Changes on every write; send it back.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -123,7 +123,7 @@ class CustomerInputSerializer(serializers.Serializer):
         required=False,
         help_text="The id of the staff user who owns the customer.",
     )
-    custom_fields = CustomFieldsField(required=False)
+    custom_fields = CustomFieldsField(entity="customer", required=False)
 
     class Meta:
         ref_name = "CustomerInput"

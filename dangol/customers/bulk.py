@@ -26,6 +26,7 @@ from dangol.core.bulk import (
     temp_table_create,
     temp_table_drop,
 )
+from dangol.core.customfields.sql import custom_differs_sql, custom_json_sql, custom_merge_sql
 from dangol.customers.choices import ConsentChannel
 from dangol.customers.models import ConsentEvent, Customer, CustomerGroup
 
@@ -70,7 +71,9 @@ DEFAULTS = {
     "consent_post": False,
 }
 CONSENT_CHANNELS = [c.value for c in ConsentChannel]
-_STAGED = [*COLUMNS, ("seq", "int")]
+# Custom fields arrive as one JSON object per row (``cf_<key>`` columns, see
+# ``core.customfields.imports``); NULL when the file had none.
+_STAGED = [*COLUMNS, ("custom_fields", "text"), ("seq", "int")]
 
 
 def normalize_email_column(values: pd.Series) -> pd.Series:
@@ -137,7 +140,10 @@ def _prepare(table: pd.DataFrame, present: Iterable[str]) -> tuple[pd.DataFrame,
     frame["email"] = normalize_email_column(frame["email"])
     frame["phone"] = frame["phone"].fillna("").astype(str).str.strip()
     frame["phone_digits"] = normalize_phone_column(frame["phone"])
-    return frame[[n for n, _ in COLUMNS]], _updatable(present)
+    frame["custom_fields"] = (
+        table["custom_fields"] if "custom_fields" in present and "custom_fields" in table else None
+    )
+    return frame[[n for n, _ in COLUMNS] + ["custom_fields"]], _updatable(present)
 
 
 def _updatable(present: set[str]) -> list[str]:
@@ -234,7 +240,11 @@ def customer_bulk_merge(
     now = sql_datetime(timezone.now())
     target = Customer._meta.db_table
     events = ConsentEvent._meta.db_table
-    differs = " OR ".join(sql_distinct(f"c.{qn(n)}", f"t.{qn(n)}") for n in updatable) or "FALSE"
+    differs_parts = [sql_distinct(f"c.{qn(n)}", f"t.{qn(n)}") for n in updatable]
+    custom = "custom_fields" in present
+    if custom:
+        differs_parts.append(custom_differs_sql("c.custom_fields", "t.custom_fields"))
+    differs = " OR ".join(differs_parts) or "FALSE"
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE INDEX {_STAGE}_seq ON {_STAGE} (seq)")
         # One lookup of the key per row; every later step joins on the primary key or
@@ -269,16 +279,25 @@ def customer_bulk_merge(
         names = [n for n, _ in COLUMNS]
         insert_cols = ", ".join(qn(n) for n in names)
         select_cols = ", ".join(f"t.{qn(n)}" for n in names)
-        sets = ", ".join(f"{qn(n)} = excluded.{qn(n)}" for n in updatable)
-        changed = " OR ".join(
-            sql_distinct(f"{target}.{qn(n)}", f"excluded.{qn(n)}") for n in updatable
-        )
+        set_parts = [f"{qn(n)} = excluded.{qn(n)}" for n in updatable]
+        changed_parts = [sql_distinct(f"{target}.{qn(n)}", f"excluded.{qn(n)}") for n in updatable]
+        if custom:
+            merged = custom_merge_sql(f"{target}.custom_fields", "excluded.custom_fields")
+            set_parts.append(f"custom_fields = {merged}")
+            changed_parts.append(
+                custom_differs_sql(
+                    f"{target}.custom_fields", "excluded.custom_fields", staged=False
+                )
+            )
+        sets = ", ".join(set_parts)
+        changed = " OR ".join(changed_parts)
         on_conflict = (
             f"ON CONFLICT (external_id) DO UPDATE SET {sets}, "
             f"version = {target}.version + 1, updated_at = excluded.updated_at WHERE {changed}"
-            if updatable
+            if set_parts
             else "ON CONFLICT (external_id) DO NOTHING"
         )
+        new_custom = custom_json_sql("t.custom_fields") if custom else "%s"
         cursor.execute(f"SELECT COUNT(*) FROM {target}")
         before = cursor.fetchone()[0]
         # A load that at least doubles the table builds its indexes afresh (PostgreSQL):
@@ -293,11 +312,11 @@ def customer_bulk_merge(
                 if inserted or updated:
                     cursor.execute(
                         f"INSERT INTO {target} ({insert_cols}, custom_fields, version, "
-                        f"created_at, updated_at) SELECT {select_cols}, %s, 1, %s, %s "
+                        f"created_at, updated_at) SELECT {select_cols}, {new_custom}, 1, %s, %s "
                         f"FROM {_STAGE} t WHERE t.seq >= %s AND t.seq < %s "
                         f"AND (t.customer_id IS NULL OR t.changed) ORDER BY t.seq "
                         f"{on_conflict}",
-                        ["{}", now, now, start, start + MERGE_STEP],
+                        [*([] if custom else ["{}"]), now, now, start, start + MERGE_STEP],
                     )
                 if progress is not None:
                     # Rows merged so far, pro rata of the seq range (exactly ``total`` at

@@ -35,6 +35,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from dangol.core.customfields.filters import custom_filter_q
 from dangol.core.errors import NotFoundError
 from dangol.core.pagination import Page, keyset_page_by_id
 from dangol.customers import permissions
@@ -62,6 +63,8 @@ class CustomerFilters:
     status: str = ""
     owner: int | None = None
     value_tier: str = ""
+    # Custom-field filters: ((form field name, value), ...), see core.customfields.filters.
+    custom: tuple = ()
 
     def apply(self, queryset: QuerySet) -> QuerySet:
         """Return ``queryset`` narrowed by the filters that are set."""
@@ -87,6 +90,10 @@ class CustomerFilters:
             queryset = queryset.filter(owner_id=self.owner)
         if self.value_tier:
             queryset = queryset.filter(score__value_tier=self.value_tier)
+        if self.custom:
+            condition = custom_filter_q(entity="customer", values=dict(self.custom))
+            if condition is not None:
+                queryset = queryset.filter(condition)
         return queryset
 
 

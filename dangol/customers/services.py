@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from dangol.accounts.roles import Role, user_role
 from dangol.automation.events import automation_event_on_commit
+from dangol.core.customfields.validation import custom_fields_clean
 from dangol.customers import permissions
 from dangol.customers.choices import ConsentChannel, CustomerKind, LifecycleStatus
 from dangol.customers.errors import (
@@ -42,6 +43,13 @@ def _apply_and_validate(customer: Customer, changes: dict[str, Any]) -> None:
             value = value.strip()
         if field == "external_id" and value == "":
             value = None
+        if field == "custom_fields":
+            value = custom_fields_clean(
+                entity="customer",
+                values=value,
+                partial=customer.pk is not None,
+                existing=customer.custom_fields if customer.pk is not None else None,
+            )
         setattr(customer, field, value)
     customer.phone_digits = normalize_phone(customer.phone)
     if customer.company_id is not None:
@@ -99,6 +107,7 @@ def customer_create(*, actor, **fields: Any) -> Customer:
         )
     if user_role(actor) is Role.SALES:
         fields["owner"] = actor
+    fields.setdefault("custom_fields", {})  # so that required custom fields are checked
     customer = Customer()
     _apply_and_validate(customer, fields)
     try:

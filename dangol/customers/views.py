@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dangol.accounts.roles import user_role
+from dangol.core.customfields.filters import custom_filter_fields, custom_filter_values
+from dangol.core.customfields.selectors import custom_list_columns
 from dangol.core.errors import DangolError, NotFoundError
 from dangol.core.pagination import parse_cursor
 from dangol.customers import permissions, selectors
@@ -62,6 +64,7 @@ class CustomerFilterForm(forms.Form):
         self.fields["status"].choices = _known(LifecycleStatus.choices)
         self.fields["owner"].choices = [ANY, *[(str(u.pk), str(u)) for u in owners]]
         self.fields["tier"].choices = _known(ValueTier.choices)
+        self.fields.update(custom_filter_fields(entity="customer"))
 
     def filters(self) -> tuple[str, selectors.CustomerFilters]:
         """Return the search text and the filters, leaving out every invalid value."""
@@ -76,6 +79,7 @@ class CustomerFilterForm(forms.Form):
             status=data["status"] or "",
             owner=data["owner"],
             value_tier=data["tier"] or "",
+            custom=custom_filter_values(data),
         )
 
 
@@ -117,6 +121,7 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         "query": query,
         "active_nav": "customers",
         "export_query": export_query(request),
+        "custom_columns": custom_list_columns(entity="customer"),
     }
     template = "customers/_results.html" if _is_htmx(request) else "customers/list.html"
     response = render(request, template, context)

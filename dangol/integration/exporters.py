@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dangol.catalog.models import Product
+from dangol.core.customfields.imports import export_columns
 from dangol.customers.models import Customer
 from dangol.customers.permissions import restrict_visible
 from dangol.customers.selectors import CustomerFilters, customer_search_condition
@@ -64,18 +65,28 @@ def customer_queryset(
     return queryset.order_by("id")
 
 
-def customer_rows(queryset: QuerySet) -> Iterator[list]:
-    """Yield customers as lists of values in ``CUSTOMER_FIELDS`` order."""
+def customer_rows(queryset: QuerySet, *, custom_cells=None) -> Iterator[list]:
+    """Yield customers as lists of values in ``CUSTOMER_FIELDS`` order.
+
+    :param custom_cells: turns a record's ``custom_fields`` into the ``cf_`` cells
+        appended to each row (``core.customfields.imports.export_columns``).
+    """
     fields = [f if f != "customer_group" else "customer_group__code" for f in CUSTOMER_FIELDS]
-    for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK):
-        yield list(row)
+    if custom_cells is None:
+        for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK):
+            yield list(row)
+        return
+    for row in queryset.values_list(*fields, "custom_fields").iterator(chunk_size=CHUNK):
+        yield [*row[:-1], *custom_cells(row[-1])]
 
 
-def product_rows() -> Iterator[list]:
-    """Yield products in ``PRODUCT_FIELDS`` order."""
+def product_rows(*, custom_cells=None) -> Iterator[list]:
+    """Yield products in ``PRODUCT_FIELDS`` order (then their ``cf_`` cells, if asked)."""
     fields = ["sku", "name", "category__path", "unit_price", "unit_cost", "active"]
+    if custom_cells is not None:
+        fields.append("custom_fields")
     for row in Product.objects.order_by("id").values_list(*fields).iterator(chunk_size=CHUNK):
-        yield list(row)
+        yield list(row) if custom_cells is None else [*row[:-1], *custom_cells(row[-1])]
 
 
 def order_rows(
@@ -274,20 +285,27 @@ def export_customers(
     :returns: the number of customers written.
     """
     _check_format(fmt, EXPORT_FORMATS)
-    rows = customer_rows(customer_queryset(user=user, filters=filters, query=query))
+    queryset = customer_queryset(user=user, filters=filters, query=query)
     if fmt == "vcard":
-        return write_vcard(out, rows, version=vcard_version)
+        return write_vcard(out, customer_rows(queryset), version=vcard_version)
+    # Active custom fields follow the built-in columns as cf_<key>, as imports read them.
+    custom_header, custom_cells = export_columns("customer")
+    header = [*CUSTOMER_FIELDS, *custom_header]
+    rows = customer_rows(queryset, custom_cells=custom_cells if custom_header else None)
     if fmt == "xlsx":
-        return write_xlsx(out, CUSTOMER_FIELDS, rows, sheet="customers")
-    return write_csv(out, CUSTOMER_FIELDS, rows)
+        return write_xlsx(out, header, rows, sheet="customers")
+    return write_csv(out, header, rows)
 
 
 def export_products(*, out: BinaryIO, fmt: str = "csv") -> int:
     """Write every product to ``out``; return how many."""
     _check_format(fmt, ("csv", "xlsx"))
+    custom_header, custom_cells = export_columns("product")
+    header = [*PRODUCT_FIELDS, *custom_header]
+    rows = product_rows(custom_cells=custom_cells if custom_header else None)
     if fmt == "xlsx":
-        return write_xlsx(out, PRODUCT_FIELDS, product_rows(), sheet="products")
-    return write_csv(out, PRODUCT_FIELDS, product_rows())
+        return write_xlsx(out, header, rows, sheet="products")
+    return write_csv(out, header, rows)
 
 
 def export_orders(

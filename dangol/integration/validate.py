@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
+from dangol.core.customfields.imports import custom_columns_clean
 from dangol.integration.errors import ImportFileError, IntegrationErrorCode
 
 REJECT_COLUMNS = ["line", "column", "value", "reason"]
@@ -169,6 +170,8 @@ SPECS: dict[str, list[Column]] = {
     "orders": ORDER_COLUMNS,
     "budgets": BUDGET_COLUMNS,
 }
+# Import kinds whose ``cf_<key>`` columns are custom fields of this record type.
+CUSTOM_FIELD_ENTITIES = {"customers": "customer", "products": "product"}
 KEYS = {
     "customers": ("external_id",),
     "products": ("sku",),
@@ -442,6 +445,17 @@ def validate(
         if column.not_empty:
             out.add(raw.str.strip() == "", column.name, raw, "required value is empty")
         typed[column.name] = _CONVERTERS[column.type](raw, column, out)
+    if kind in CUSTOM_FIELD_ENTITIES:
+        custom = custom_columns_clean(entity=CUSTOM_FIELD_ENTITIES[kind], frame=frame, add=out.add)
+        if custom.unknown:
+            raise ImportFileError(
+                f"No active custom field for column(s): {', '.join(custom.unknown)}. "
+                "Define them under Settings > Custom fields, or remove the columns.",
+                code=IntegrationErrorCode.MISSING_COLUMN,
+            )
+        if custom.json is not None:
+            typed["custom_fields"] = custom.json
+            present = present | {"custom_fields"}
     stripped = frame[[c.name for c in spec if c.name in KEYS[kind]]].apply(
         lambda s: s.astype(str).str.strip()
     )

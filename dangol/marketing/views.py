@@ -30,6 +30,7 @@ from dangol.marketing.choices import (
 from dangol.marketing.errors import SegmentRuleError
 from dangol.marketing.permissions import can_read_marketing, can_write_marketing
 from dangol.marketing.segments.builder import builder_parse, builder_view
+from dangol.marketing.segments.custom_fields import custom_field_specs
 from dangol.marketing.segments.rules import FIELDS, rule_validate
 from dangol.marketing.segments.sources import category_choices
 
@@ -69,7 +70,7 @@ def _builder_context(rule) -> dict:
     return {
         "tree": builder_view(rule),
         "rule_json": json.dumps(rule),
-        "fields": list(FIELDS.values()),
+        "fields": [*FIELDS.values(), *custom_field_specs().values()],
         "categories": category_choices(),
         "campaign_choices": [(c.pk, c.name) for c in campaign_list()[:200]],
         "bool_choices": [("true", _("Yes")), ("false", _("No"))],

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dangol.core.api.pagination import CursorQuerySerializer, cursor_page_serializer, page_data
+from dangol.core.customfields.api import CustomFieldsField
 from dangol.customers.choices import Region
 from dangol.sales import pipeline_selectors as selectors
 from dangol.sales import pipeline_services as services
@@ -83,6 +84,7 @@ class OpportunityOutputSerializer(serializers.Serializer):
     owner = serializers.IntegerField(source="owner_id")
     closed_at = serializers.DateTimeField(allow_null=True)
     loss_reason = serializers.CharField()
+    custom_fields = CustomFieldsField(entity="opportunity")
     version = serializers.IntegerField()
 
     class Meta:
@@ -101,6 +103,7 @@ class OpportunityInputSerializer(serializers.Serializer):
     expected_close = serializers.DateField()
     channel = serializers.ChoiceField(choices=OpportunityChannel.choices)
     stage = StageField(required=False, help_text="A stage code; default the first.")
+    custom_fields = CustomFieldsField(entity="opportunity", required=False)
 
     class Meta:
         ref_name = "OpportunityInput"

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dangol.accounts.roles import Role, user_role
 from dangol.automation.events import automation_event_on_commit
+from dangol.core.customfields.validation import custom_fields_clean
 from dangol.core.money import amount_parse
 from dangol.customers import permissions as customer_permissions
 from dangol.customers.normalize import normalize_email, normalize_phone
@@ -254,6 +255,7 @@ def opportunity_create(
     stage: PipelineStage | None = None,
     owner=None,
     lead: Lead | None = None,
+    custom_fields: dict[str, Any] | None = None,
 ) -> Opportunity:
     """Open an opportunity with ``customer``; a salesperson owns what they open."""
     _require_seller(actor)
@@ -265,6 +267,7 @@ def opportunity_create(
         raise ValidationError(
             "The expected close must be a date", code=SalesErrorCode.INVALID, field="expected_close"
         )
+    values = custom_fields_clean(entity="opportunity", values=custom_fields or {}, partial=False)
     stage = stage or _first_open_stage()
     if user_role(actor) is Role.SALES or owner is None:
         owner = actor
@@ -278,6 +281,7 @@ def opportunity_create(
         owner=owner,
         channel=_choice(channel, OpportunityChannel, field="channel"),
         closed_at=timezone.now() if stage.is_closed else None,
+        custom_fields=values,
     )
     OpportunityStageChange.objects.create(
         opportunity=opportunity, to_stage=stage, actor=actor, occurred_at=timezone.now()
@@ -401,4 +405,35 @@ def opportunity_move(
         key=f"v{opportunity.version}",
         changes={"stage": [previous.code, stage.code]},
     )
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_custom_fields_set(
+    *,
+    actor,
+    opportunity: Opportunity,
+    values: dict[str, Any],
+    expected_version: int | None = None,
+) -> Opportunity:
+    """Change custom-field values of ``opportunity`` (the keys given; empty clears one).
+
+    :raises ValidationError: a value does not fit its field (named with its label).
+    :raises ConflictError: someone changed it since ``expected_version``.
+    """
+    if not can_work_opportunity(actor, opportunity):
+        raise PermissionDeniedError(
+            "You may not work on this opportunity", code=SalesErrorCode.PERMISSION_DENIED
+        )
+    version = opportunity.version if expected_version is None else expected_version
+    cleaned = custom_fields_clean(
+        entity="opportunity", values=values, partial=True, existing=opportunity.custom_fields
+    )
+    updated = Opportunity.objects.filter(pk=opportunity.pk, version=version).update(
+        custom_fields=cleaned, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        raise ConflictError("Someone else changed this opportunity; reload it", field="version")
+    opportunity.refresh_from_db()
+    webhook_record_emit(event_type="opportunity.updated", record=opportunity)
     return opportunity

@@ -18,6 +18,7 @@ from dangol.accounts.roles import Role, user_role
 from dangol.core.api.fields import VisibleRecordField
 from dangol.core.api.pagination import CursorQuerySerializer, cursor_page_serializer, page_data
 from dangol.core.api.permissions import HasRole
+from dangol.core.customfields.api import CustomFieldsField
 from dangol.customers.selectors import customer_get
 from dangol.service import services
 from dangol.service.choices import (
@@ -69,6 +70,7 @@ class TicketOutputSerializer(serializers.Serializer):
     resolved_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     escalated_at = serializers.DateTimeField(allow_null=True)
+    custom_fields = CustomFieldsField(entity="ticket")
     version = serializers.IntegerField(help_text="Send it back with a change (lost updates).")
 
     class Meta:
@@ -118,6 +120,7 @@ class TicketInputSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=TicketPriority.choices, required=False)
     category = SlugChoiceField(TicketCategory, required=False, help_text="A category code.")
     queue = SlugChoiceField(Queue, required=False, help_text="A queue code.")
+    custom_fields = CustomFieldsField(entity="ticket", required=False)
 
     class Meta:
         ref_name = "TicketInput"
@@ -133,6 +136,7 @@ class TicketUpdateSerializer(serializers.Serializer):
         help_text="A staff user id.",
     )
     queue = SlugChoiceField(Queue, required=False, help_text="A queue code.")
+    custom_fields = CustomFieldsField(entity="ticket", required=False)
 
     class Meta:
         ref_name = "TicketUpdate"

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from dangol.accounts.notifications import mentioned_users, notification_send
 from dangol.automation.events import automation_event_on_commit
+from dangol.core.customfields.validation import custom_fields_clean
 from dangol.core.tasks import task_enqueue_on_commit
 from dangol.integration.webhooks.services import webhook_record_emit
 from dangol.service import permissions
@@ -196,6 +197,7 @@ def ticket_open(
     opened_at: dt.datetime | None = None,
     from_address: str = "",
     message_id: str | None = None,
+    custom_fields: dict[str, Any] | None = None,
 ) -> Ticket:
     """Open a ticket for ``customer`` with its first message, SLA dues and timeline entry.
 
@@ -216,7 +218,10 @@ def ticket_open(
     priority = _choice(priority, TicketPriority, field="priority")
     opened_at = _aware(opened_at)
     first_due, resolution_due = _sla_dues(priority, opened_at)
+    # A customer opening a ticket cannot fill staff fields: required ones wait for staff.
+    values = custom_fields_clean(entity="ticket", values=custom_fields or {}, partial=actor is None)
     ticket = Ticket.objects.create(
+        custom_fields=values,
         customer=customer,
         subject=subject,
         kind=kind,
@@ -475,10 +480,16 @@ def ticket_update(
     priority: str | None = None,
     assignee=None,
     queue: Queue | None = None,
+    custom_fields: dict[str, Any] | None = None,
 ) -> Ticket:
     """Apply several changes at once (the API's PATCH), all or none, checked against ``version``."""
     _require(permissions.can_work_ticket(actor, ticket), "You may not work on this ticket")
     _check_version(ticket, version)
+    if custom_fields is not None:
+        ticket.custom_fields = custom_fields_clean(
+            entity="ticket", values=custom_fields, partial=True, existing=ticket.custom_fields
+        )
+        _bump(ticket, ["custom_fields"])
     if assignee is not None or queue is not None:
         ticket_assign(actor=actor, ticket=ticket, assignee=assignee, queue=queue)
     if priority is not None:

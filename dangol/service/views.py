@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dangol.core.customfields.forms import custom_form_fields, custom_values
 from dangol.core.errors import DangolError, NotFoundError, PermissionDeniedError
 from dangol.core.pagination import parse_cursor
 from dangol.customers.selectors import customer_get
@@ -50,6 +51,10 @@ class TicketOpenForm(forms.Form):
     queue = forms.ModelChoiceField(label=_("Queue"), queryset=Queue.objects.all(), required=False)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("What the customer said"), widget=forms.Textarea)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(custom_form_fields(entity="ticket"))  # administrator-defined
 
 
 class MessageForm(forms.Form):
@@ -136,7 +141,8 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     """Log a ticket an agent took by phone, fax or in person."""
     form = TicketOpenForm(request.POST or None, initial={"customer": request.GET.get("customer")})
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = {k: v for k, v in form.cleaned_data.items() if not k.startswith("cf_")}
+        data["custom_fields"] = custom_values(form.cleaned_data)
         try:
             customer = customer_get(user=request.user, pk=data.pop("customer"))
             ticket = services.ticket_open(actor=request.user, customer=customer, **data)
@@ -145,7 +151,8 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         except PermissionDeniedError as exc:
             raise PermissionDenied(exc.message) from exc
         except DangolError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            name = exc.field.replace("custom_fields.", "cf_")
+            form.add_error(name if name in form.fields else None, exc.message)
         else:
             return redirect("service:ticket_detail", ticket.pk)
     return render(request, "service/ticket_new.html", {"form": form})
@@ -223,7 +230,8 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         except PermissionDeniedError as exc:
             raise PermissionDenied(exc.message) from exc
         except DangolError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            name = exc.field.replace("custom_fields.", "cf_")
+            form.add_error(name if name in form.fields else None, exc.message)
         else:
             return redirect("service:ticket_detail", ticket.pk)
     ticket = _ticket_or_404(request, pk)

@@ -125,6 +125,9 @@ def value_labeller(dimensions: list[str]):
     choices = _choice_labels()
     groups: dict[str, str] | None = None
     for name in dimensions:
+        if name not in Dimension._value2member_map_:  # a custom field (cf_<key>): codes as-is
+            maps.append(None)
+            continue
         dimension = Dimension(name)
         if dimension == Dimension.CUSTOMER_GROUP:
             groups = _group_labels() if groups is None else groups

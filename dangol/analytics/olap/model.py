@@ -98,8 +98,33 @@ class OlapQuery:
         return next((d for d in self.by if d in PERIOD_DIMENSIONS), None)
 
 
+class CustomDimension(str):
+    """A customer custom field as a dimension (``cf_<key>``, a column of ``dim_customer``).
+
+    Only names listed by the definitions (``olap_custom_dimensions``) become one, so the
+    column name that reaches SQL is a slug from the definitions table, never user text.
+    """
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+def _custom_dimensions() -> dict[str, CustomDimension]:
+    from dangol.analytics.warehouse.custom_fields import olap_custom_dimensions
+
+    return {name: CustomDimension(name) for name in olap_custom_dimensions()}
+
+
 def _lookup(enum, names, *, field_name: str, code: OlapErrorCode) -> list:
-    unknown = [str(n) for n in names if str(n) not in enum._value2member_map_]
+    custom = (
+        _custom_dimensions()
+        if enum is Dimension and any(str(n).startswith("cf_") for n in names)
+        else {}
+    )
+    unknown = [
+        str(n) for n in names if str(n) not in enum._value2member_map_ and str(n) not in custom
+    ]
     if unknown:
         allowed = ", ".join(m.value for m in enum)
         raise OlapQueryError(
@@ -108,7 +133,7 @@ def _lookup(enum, names, *, field_name: str, code: OlapErrorCode) -> list:
             code=code,
             field=field_name,
         )
-    return [enum(str(n)) for n in names]
+    return [custom[str(n)] if str(n) in custom else enum(str(n)) for n in names]
 
 
 def _dedupe(items: list) -> tuple:

@@ -12,11 +12,13 @@ from datetime import date, timedelta
 
 from dangol.analytics.olap.model import (
     PERIOD_DIMENSIONS,
+    CustomDimension,
     Dimension,
     Measure,
     OlapQuery,
 )
 from dangol.analytics.olap.rollups import Rollup
+from dangol.core.customfields.registry import safe_key
 
 FACT_SOURCE = "fact"
 FACT_CUSTOMER_JOIN = " LEFT JOIN dim_customer c ON c.customer_id = f.customer_id"
@@ -155,13 +157,20 @@ def _dimension_sql(dimension: Dimension, *, fact: bool) -> str:
     if dimension in PERIOD_DIMENSIONS:
         column = "f.order_date" if fact else "period_start"
         return PERIOD_LABELS[dimension].format(d=column)
-    column = FACT_COLUMNS[dimension] if fact else dimension.value
+    if isinstance(dimension, CustomDimension):
+        # A custom field's column of dim_customer (facts only: rollups do not hold them).
+        column = f'c."cf_{safe_key(dimension.value[3:])}"'
+    else:
+        column = FACT_COLUMNS[dimension] if fact else dimension.value
     return f"COALESCE(CAST({column} AS VARCHAR), '')"
 
 
 def _fact_from(query: OlapQuery) -> str:
     """Return the fact table with only the dimension tables the query needs."""
-    used = {FACT_COLUMNS.get(d, "f.")[:2] for d in (*query.by, *query.filters)}
+    used = {
+        "c." if isinstance(d, CustomDimension) else FACT_COLUMNS.get(d, "f.")[:2]
+        for d in (*query.by, *query.filters)
+    }
     return (
         "fact_sales_valid f"
         + (FACT_CUSTOMER_JOIN if "c." in used else "")

@@ -31,6 +31,10 @@ from dangol.analytics.warehouse.connection import (
     warehouse_current_path,
     warehouse_dir,
 )
+from dangol.analytics.warehouse.custom_fields import (
+    custom_fields_apply,
+    custom_fields_extract,
+)
 from dangol.analytics.warehouse.errors import WarehouseBusy
 from dangol.analytics.warehouse.extract import extract_into
 from dangol.analytics.warehouse.transform import (
@@ -215,6 +219,12 @@ def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -
                         con, query, since=since, scratch_dir=folder
                     )
                     phase(f"extract {query.name}", started)
+                # Customer custom fields (cf_ columns), read only when some are defined.
+                custom_staged = custom_fields_extract(
+                    con,
+                    since=marks.get(queries.CUSTOMERS.name) if mode == "incremental" else None,
+                    scratch_dir=folder,
+                )
             started = time.perf_counter()
             result.deleted = apply_delta(
                 con,
@@ -222,6 +232,7 @@ def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -
                 time_zone=settings.TIME_ZONE,
                 today=dt.datetime.now(dt.UTC).astimezone(_zone()).date(),
             )
+            custom_fields_apply(con, staged=custom_staged)
             result.high_water = watermarks_write(con, marks)
             refreshed_at = dt.datetime.now(dt.UTC).astimezone(_zone()).replace(tzinfo=None)
             con.execute(

@@ -154,7 +154,9 @@ def apply_delta(
         WHERE c.customer_id IN (SELECT customer_id FROM stage_customers){vanished}
         """).fetchone()[0]
     con.execute(f"""
-        INSERT INTO dim_customer
+        INSERT INTO dim_customer (customer_id, kind, gender, birth_date, age_band, region,
+               city, customer_group, acquisition_channel, status, owner_id, created_at,
+               first_order_date, value_tier, rfm_segment)
         SELECT customer_id, kind, gender, birth_date, NULL, region, city, customer_group,
                acquisition_channel, status, owner_id, {_local("created_at", zone)},
                NULL, '', ''

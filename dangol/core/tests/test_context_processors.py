@@ -11,6 +11,7 @@ EXPECTED = {
     "admin_user": [
         *("customers", "catalog", "sales", "pipeline", "service"),
         *("analytics", "webanalytics", "marketing", "integration", "automation"),
+        "customfields",
     ],
     "manager": [
         *("customers", "catalog", "sales", "pipeline", "service"),

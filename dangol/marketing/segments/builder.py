@@ -14,7 +14,7 @@ from typing import Any
 
 from django.http import QueryDict
 
-from dangol.marketing.segments.rules import FIELDS
+from dangol.marketing.segments.rules import field_spec
 
 ROOT = "r"
 
@@ -35,7 +35,7 @@ def _number_or_text(text: str) -> Any:
 
 def _condition(data: QueryDict, path: str) -> dict:
     name = data.get(f"{path}:field", "")
-    spec = FIELDS.get(name)
+    spec = field_spec(name)
     op = data.get(f"{path}:op", "")
     node: dict[str, Any] = {"field": name, "op": op}
     if spec is None:
@@ -44,7 +44,8 @@ def _condition(data: QueryDict, path: str) -> dict:
         op = node["op"] = spec.operators[0]
     if op in ("is_set", "is_not_set"):
         return node
-    if spec.kind == "choice":
+    kind = spec.extra.get("input", spec.kind)  # custom fields reuse the built-in inputs
+    if kind == "choice":
         if op in ("in", "not_in"):
             values = data.getlist(f"{path}:value")
             if spec.choices is None:  # free text: comma-separated
@@ -52,12 +53,12 @@ def _condition(data: QueryDict, path: str) -> dict:
             node["value"] = values
         else:
             node["value"] = data.get(f"{path}:value", "")
-    elif spec.kind == "number":
+    elif kind == "number":
         if op == "between":
             node["value"] = [data.get(f"{path}:low", ""), data.get(f"{path}:high", "")]
         else:
             node["value"] = data.get(f"{path}:value", "")
-    elif spec.kind == "bool":
+    elif kind == "bool":
         node["value"] = data.get(f"{path}:value", "true") != "false"
     elif spec.kind == "purchase":
         value = {"days": _number_or_text(data.get(f"{path}:days", "90"))}
@@ -155,7 +156,7 @@ def builder_view(rule: Any, path: str = ROOT) -> dict:
             }
     if path == ROOT:  # a bare condition at the root: show it inside a group
         return builder_view({"and": [rule]}, path)
-    spec = FIELDS.get(node.get("field", ""))
+    spec = field_spec(str(node.get("field", "")))
     value = node.get("value")
     view = {
         "path": path,
@@ -166,11 +167,16 @@ def builder_view(rule: Any, path: str = ROOT) -> dict:
         "value": value,
         "values": value if isinstance(value, list) else [value],
         "spec": spec,
-        "kind": spec.kind if spec else "",
+        "kind": spec.extra.get("input", spec.kind) if spec else "",
         "operators": spec.operators if spec else (),
         "choices": spec.choices() if spec and spec.choices else None,
     }
-    if spec and spec.kind == "number" and node.get("op") == "between" and isinstance(value, list):
+    if (
+        spec
+        and view["kind"] == "number"
+        and node.get("op") == "between"
+        and isinstance(value, list)
+    ):
         view["low"], view["high"] = [*value, "", ""][:2]
     if spec and spec.kind == "purchase" and isinstance(value, dict):
         view["days"] = value.get("days", "")
@@ -179,6 +185,6 @@ def builder_view(rule: Any, path: str = ROOT) -> dict:
         view["page"] = value.get("page", "")
         view["match"] = value.get("match", "exact")
         view["days"] = value.get("days", "")
-    if spec and spec.kind == "choice" and spec.choices is None and isinstance(value, list):
+    if spec and view["kind"] == "choice" and spec.choices is None and isinstance(value, list):
         view["text"] = ", ".join(map(str, value))
     return view

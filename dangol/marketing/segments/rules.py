@@ -539,7 +539,7 @@ def _validate(node: Any, path: str, depth: int, walk: _Walk) -> dict:
     if walk.conditions > MAX_CONDITIONS:
         raise _err(_("A rule may hold at most %(max)s conditions.") % {"max": MAX_CONDITIONS}, path)
     name = node["field"]
-    spec = FIELDS.get(name) if isinstance(name, str) else None
+    spec = field_spec(name) if isinstance(name, str) else None
     if spec is None:
         raise _err(
             _("Unknown field “%(field)s”; known fields: %(known)s.")
@@ -564,7 +564,7 @@ def _validate(node: Any, path: str, depth: int, walk: _Walk) -> dict:
         raise _err(
             _("The condition on “%(field)s” needs a value.") % {"field": name}, f"{path}.value"
         )
-    value = VALUE_CHECKS[spec.kind](spec, op, node.get("value"), f"{path}.value")
+    value = value_check(spec)(spec, op, node.get("value"), f"{path}.value")
     out = {"field": name, "op": op}
     if needs_value:
         out["value"] = _jsonable(value)
@@ -604,15 +604,36 @@ def _compile(node: dict, path: str) -> Q:
         return q
     if "not" in node:
         return ~_compile(node["not"], f"{path}.not")
-    spec = FIELDS[node["field"]]
-    value = VALUE_CHECKS[spec.kind](spec, node["op"], node.get("value"), f"{path}.value")
+    spec = field_spec(node["field"])
+    value = value_check(spec)(spec, node["op"], node.get("value"), f"{path}.value")
     return spec.compile(node["op"], value)
+
+
+def field_spec(name: str) -> FieldSpec | None:
+    """Return the rule field ``name``: a built-in one, or ``cf_<key>`` of a custom field."""
+    spec = FIELDS.get(name)
+    if spec is None and name.startswith("cf_"):
+        from dangol.marketing.segments.custom_fields import custom_field_specs
+
+        spec = custom_field_specs().get(name)
+    return spec
+
+
+def value_check(spec: FieldSpec) -> Callable:
+    """Return the value check of ``spec``'s kind (custom-field kinds included)."""
+    if spec.kind in VALUE_CHECKS:
+        return VALUE_CHECKS[spec.kind]
+    from dangol.marketing.segments.custom_fields import VALUE_CHECKS as CUSTOM_CHECKS
+
+    return CUSTOM_CHECKS[spec.kind]
 
 
 def rule_fields() -> list[dict]:
     """Return the fields for a rule editor: name, label, group, operators, choices."""
+    from dangol.marketing.segments.custom_fields import custom_field_specs
+
     out = []
-    for spec in FIELDS.values():
+    for spec in [*FIELDS.values(), *custom_field_specs().values()]:
         out.append(
             {
                 "name": spec.name,

@@ -1,0 +1,46 @@
+"""Reads of custom-field definitions and of the values they govern."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from dangol.core.customfields.models import CustomFieldDefinition
+from dangol.core.customfields.registry import entity_model, safe_key
+
+
+def custom_field_definitions(*, entity: str, include_archived: bool = False) -> list:
+    """Return ``entity``'s definitions in display order (active only by default)."""
+    qs: QuerySet = CustomFieldDefinition.objects.filter(entity=entity)
+    if not include_archived:
+        qs = qs.filter(archived=False)
+    return list(qs.order_by("order", "id"))
+
+
+def custom_field_definition_get(*, pk: int) -> CustomFieldDefinition:
+    """Return the definition ``pk`` (raises ``CustomFieldDefinition.DoesNotExist``)."""
+    return CustomFieldDefinition.objects.get(pk=pk)
+
+
+def custom_field_usage_count(*, definition: CustomFieldDefinition) -> int:
+    """Return how many records hold a value for ``definition`` (one indexed-free COUNT)."""
+    model = entity_model(definition.entity)
+    key = safe_key(definition.key)
+    return model._base_manager.filter(**{"custom_fields__has_key": key}).count()
+
+
+def custom_field_values(*, definition: CustomFieldDefinition):
+    """Yield ``(pk, value)`` of every record holding a value for ``definition``."""
+    model = entity_model(definition.entity)
+    key = safe_key(definition.key)
+    rows = (
+        model._base_manager.filter(**{"custom_fields__has_key": key})
+        .values_list("pk", "custom_fields")
+        .order_by()
+    )
+    for pk, values in rows.iterator(chunk_size=5000):
+        yield pk, (values or {}).get(key)
+
+
+def custom_list_columns(*, entity: str) -> list[CustomFieldDefinition]:
+    """Return the active definitions an administrator chose to show as list columns."""
+    return [d for d in custom_field_definitions(entity=entity) if d.show_in_list]
