@@ -65,3 +65,8 @@ class Job(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+from dangol.core.audit.models import AuditAction, AuditEntry  # noqa: E402
+
+__all__ = ["AuditAction", "AuditEntry", "BaseModel", "Job", "JobStatus"]

@@ -11,6 +11,7 @@ from django.db.models import F, ProtectedError
 from django.utils import timezone
 
 from dangol.accounts.roles import Role, user_role
+from dangol.core.audit.recording import audit_record, audit_snapshot
 from dangol.customers import permissions
 from dangol.customers.choices import ConsentChannel, CustomerKind, LifecycleStatus
 from dangol.customers.errors import (
@@ -107,6 +108,7 @@ def customer_create(*, actor, **fields: Any) -> Customer:
         raise ValidationError(
             f"The customer could not be saved: {exc}", code=CustomerErrorCode.INVALID
         ) from exc
+    audit_record(instance=customer, actor=actor, action="create", before=None)
     webhook_record_emit(event_type="customer.created", record=customer)
     return customer
 
@@ -143,6 +145,7 @@ def customer_contact_get_or_create(
         },
     )
     customer.save()
+    audit_record(instance=customer, actor=None, action="create", before=None)
     webhook_record_emit(event_type="customer.created", record=customer)
     return customer, True
 
@@ -166,7 +169,9 @@ def customer_update(
             code=CustomerErrorCode.FIELD_NOT_EDITABLE,
             field=denied[0],
         )
-    return _customer_write(customer=customer, expected_version=expected_version, changes=changes)
+    return _customer_write(
+        customer=customer, expected_version=expected_version, changes=changes, actor=actor
+    )
 
 
 # What customers may change about themselves in the self-service portal.
@@ -189,14 +194,17 @@ def customer_self_update(
             code=CustomerErrorCode.FIELD_NOT_EDITABLE,
             field=denied[0],
         )
-    return _customer_write(customer=customer, expected_version=expected_version, changes=changes)
+    return _customer_write(
+        customer=customer, expected_version=expected_version, changes=changes, actor="customer"
+    )
 
 
 def _customer_write(
-    *, customer: Customer, expected_version: int | None, changes: dict[str, Any]
+    *, customer: Customer, expected_version: int | None, changes: dict[str, Any], actor=None
 ) -> Customer:
     if not changes:
         return customer
+    before = audit_snapshot(customer)
     version = customer.version if expected_version is None else expected_version
     _apply_and_validate(customer, changes)
     update_fields = {*changes, "phone_digits"}
@@ -212,6 +220,7 @@ def _customer_write(
             code=CustomerErrorCode.VERSION_CONFLICT,
         )
     customer.refresh_from_db()
+    audit_record(instance=customer, actor=actor, action="update", before=before)
     webhook_record_emit(event_type="customer.updated", record=customer)
     return customer
 
@@ -245,6 +254,7 @@ def customer_consent_set(
         raise ValidationError(
             "Say where the consent came from", code=CustomerErrorCode.REQUIRED, field="source"
         )
+    before = audit_snapshot(customer)
     event = ConsentEvent.objects.create(
         customer=customer,
         channel=channel,
@@ -257,6 +267,7 @@ def customer_consent_set(
         **{f"consent_{channel}": granted}, version=F("version") + 1, updated_at=timezone.now()
     )
     customer.refresh_from_db()
+    audit_record(instance=customer, actor=actor, action="update", before=before, note=source)
     return event
 
 
@@ -288,6 +299,7 @@ def customer_delete(*, actor, customer: Customer) -> None:
             "You may not delete customers", code=CustomerErrorCode.PERMISSION_DENIED
         )
     # Described before the row goes; a refused delete rolls this back with the rest.
+    audit_record(instance=customer, actor=actor, action="purge", before=None, snapshot={})
     webhook_record_emit(event_type="customer.deleted", record=customer)
     try:
         with transaction.atomic():

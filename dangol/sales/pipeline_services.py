@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dangol.accounts.roles import Role, user_role
+from dangol.core.audit.recording import audit_record, audit_snapshot
 from dangol.core.money import amount_parse
 from dangol.customers import permissions as customer_permissions
 from dangol.customers.normalize import normalize_email, normalize_phone
@@ -281,6 +282,7 @@ def opportunity_create(
     OpportunityStageChange.objects.create(
         opportunity=opportunity, to_stage=stage, actor=actor, occurred_at=timezone.now()
     )
+    audit_record(instance=opportunity, actor=actor, action="create", before=None)
     webhook_record_emit(event_type="opportunity.created", record=opportunity)
     return opportunity
 
@@ -375,6 +377,7 @@ def opportunity_move(
         )
     now = timezone.now()
     previous = opportunity.stage
+    before = audit_snapshot(opportunity)
     updated = Opportunity.objects.filter(pk=opportunity.pk, version=opportunity.version).update(
         stage=stage,
         closed_at=now if stage.is_closed else None,
@@ -391,5 +394,6 @@ def opportunity_move(
         opportunity=opportunity, from_stage=previous, to_stage=stage, actor=actor, occurred_at=now
     )
     opportunity.refresh_from_db()
+    audit_record(instance=opportunity, actor=actor, action="update", before=before)
     webhook_record_emit(event_type="opportunity.updated", record=opportunity)
     return opportunity
