@@ -70,7 +70,8 @@ def can_manage_privacy(user, customer) -> bool:
 
 
 def _require(actor, customer) -> None:
-    if not can_manage_privacy(actor, customer):
+    # ``None`` is the operator at the shell (``dangol privacy``), who has the database anyway.
+    if actor is not None and not can_manage_privacy(actor, customer):
         raise PermissionDeniedError(
             "Only administrators and managers export or erase a customer's personal data",
             code=CustomerErrorCode.PERMISSION_DENIED,
@@ -120,7 +121,11 @@ def _related_rows(customer: Customer) -> dict[str, list[dict[str, Any]]]:
             ).order_by("pk")
             for row in child_rows:
                 sections.setdefault(child.related_model._meta.label, []).append(_row(row))
-    return sections
+    # A row reached twice (an opportunity by its customer and by its lead) is listed once.
+    return {
+        label: list({row["id"]: row for row in rows}.values()) if rows and "id" in rows[0] else rows
+        for label, rows in sections.items()
+    }
 
 
 def _audit_entries(customer: Customer, sections: dict[str, list]) -> list[dict[str, Any]]:

@@ -30,14 +30,18 @@ pytestmark = pytest.mark.django_db
 
 def entries(instance):
     return list(
-        AuditEntry.objects.filter(object_id=instance.pk, content_type__model=instance._meta.model_name)
+        AuditEntry.objects.filter(
+            object_id=instance.pk, content_type__model=instance._meta.model_name
+        )
         .order_by("seq")
         .values_list("seq", "action", "actor__username", "changes")
     )
 
 
 def test_customer_create_update_and_consent_are_recorded_field_by_field(manager):
-    customer = customer_create(actor=manager, owner=manager, name="Kim Minjun", email="KIM@example.test")
+    customer = customer_create(
+        actor=manager, owner=manager, name="Kim Minjun", email="KIM@example.test"
+    )
     customer_update(actor=manager, customer=customer, name="Kim Min-jun", city="Suwon")
     customer_consent_set(
         actor=manager, customer=customer, channel="email", granted=True, source="web form"
@@ -80,7 +84,11 @@ def test_history_rows_show_labels_names_and_choice_labels(manager, sales):
 
 def test_customer_revert_restores_exact_values_and_bumps_the_version(manager):
     customer = customer_create(
-        actor=manager, owner=manager, name="Han", email="han@example.test", birth_date=dt.date(1990, 5, 1)
+        actor=manager,
+        owner=manager,
+        name="Han",
+        email="han@example.test",
+        birth_date=dt.date(1990, 5, 1),
     )
     customer_consent_set(actor=manager, customer=customer, channel="sms", granted=True, source="x")
     customer_update(

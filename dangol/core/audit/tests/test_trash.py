@@ -112,7 +112,7 @@ def test_trashed_orders_tickets_and_opportunities_leave_their_lists(admin_user, 
 
 
 def test_sales_reps_cannot_trash_or_see_the_trash(sales, records):
-    customer, order, *_ = records
+    order = records[1]
     with pytest.raises(PermissionDeniedError):
         record_trash(instance=order, actor=sales)
     assert trash_list(user=sales) == []
@@ -130,7 +130,7 @@ def test_a_manager_sees_only_the_trash_of_customers_they_see(manager, other_sale
 
 
 def test_purge_is_for_admins_and_refuses_a_customer_with_orders(admin_user, manager, records):
-    customer, order, ticket, opportunity = records
+    customer, _order, ticket, _opportunity = records
     record_trash(instance=customer, actor=admin_user)
     with pytest.raises(PermissionDeniedError):
         record_purge(instance=customer, actor=manager)
@@ -143,7 +143,9 @@ def test_purge_is_for_admins_and_refuses_a_customer_with_orders(admin_user, mana
     record_purge(instance=ticket, actor=admin_user)
     assert not type(ticket).objects.filter(pk=ticket_id).exists()
     # The history outlives the record.
-    purge = AuditEntry.objects.get(object_id=ticket_id, content_type__model="ticket", action="purge")
+    purge = AuditEntry.objects.get(
+        object_id=ticket_id, content_type__model="ticket", action="purge"
+    )
     assert purge.actor == admin_user
 
 
