@@ -26,6 +26,7 @@ urlpatterns = [
     path("integration/", include("dangol.integration.urls")),
     path("webanalytics/", include("dangol.webanalytics.urls")),
     path("automation/", include("dangol.automation.urls")),
+    path("", include("dangol.core.audit.urls")),
     path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
 ]

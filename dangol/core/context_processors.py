@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangol.accounts.roles import ROLE_LABELS, user_role
 from dangol.analytics.olap.permissions import OLAP_ROLES
+from dangol.core.audit.kinds import ROLES_TRASHING as TRASH_ROLES
 from dangol.integration.permissions import IMPORT_ROLES
 from dangol.marketing.permissions import MARKETING_READ_ROLES
 from dangol.sales.pipeline_services import ROLES_SELLING as SELLING_ROLES
@@ -26,6 +27,7 @@ NAVIGATION = [
     ("analytics", _("Analytics"), "analytics:home", OLAP_ROLES),
     ("marketing", _("Marketing"), "marketing:dashboard", MARKETING_READ_ROLES),
     ("integration", _("Imports"), "integration:imports", IMPORT_ROLES),
+    ("audit", _("Trash"), "audit:trash", TRASH_ROLES),
 ]
 
 

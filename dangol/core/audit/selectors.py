@@ -138,6 +138,7 @@ def record_is_erased(*, instance: models.Model) -> bool:
 class TrashSection:
     code: str
     label: str
+    url_name: str
     items: list[models.Model]
 
 
@@ -173,6 +174,7 @@ def trash_list(*, user, kind: str = "", limit: int = TRASH_LIMIT) -> list[TrashS
             TrashSection(
                 code=code,
                 label=str(spec.label),
+                url_name=spec.url_name,
                 items=list(rows.order_by("-deleted_at", "-id")[:limit]),
             )
         )

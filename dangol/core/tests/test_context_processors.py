@@ -10,11 +10,11 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {
     "admin_user": [
         *("customers", "catalog", "sales", "pipeline", "service"),
-        *("analytics", "marketing", "integration"),
+        *("analytics", "marketing", "integration", "audit"),
     ],
     "manager": [
         *("customers", "catalog", "sales", "pipeline", "service"),
-        *("analytics", "marketing", "integration"),
+        *("analytics", "marketing", "integration", "audit"),
     ],
     "sales": ["customers", "catalog", "sales", "pipeline", "service"],
     "service": ["customers", "catalog", "sales", "service"],
