@@ -11,3 +11,6 @@ class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "kind", "status", "created_by", "created_at", "finished_at")
     list_filter = ("status", "kind")
     list_select_related = ("created_by",)
+
+
+from dangol.core.audit import admin as audit_admin  # noqa: E402, F401  (registers AuditEntry)
