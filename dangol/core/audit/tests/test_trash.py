@@ -158,3 +158,27 @@ def test_only_a_trashed_record_can_be_purged_and_only_once_trashed(admin_user):
         record_trash(instance=customer, actor=admin_user)
     record_purge(instance=customer, actor=admin_user)
     assert not Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_the_warehouse_keeps_trashed_records_until_they_are_purged(
+    admin_user, records, settings, tmp_path
+):
+    from dangol.analytics.warehouse.connection import warehouse_connect
+    from dangol.analytics.warehouse.services import warehouse_refresh
+
+    settings.DATA_DIR = tmp_path
+    customer, order, ticket, _opportunity = records
+
+    def revenue():
+        with warehouse_connect() as con:
+            return con.execute("SELECT count(*), sum(revenue) FROM fact_sales").fetchone()
+
+    warehouse_refresh(full=True)
+    assert revenue() == (1, Decimal("500.00"))
+    record_trash(instance=customer, actor=admin_user)
+    record_trash(instance=order, actor=admin_user)
+    warehouse_refresh()
+    assert revenue() == (1, Decimal("500.00"))  # reversible: aggregates do not move
+    record_purge(instance=order, actor=admin_user)
+    warehouse_refresh()
+    assert revenue() == (0, None)
