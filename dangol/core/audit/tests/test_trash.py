@@ -167,7 +167,7 @@ def test_the_warehouse_keeps_trashed_records_until_they_are_purged(
     from dangol.analytics.warehouse.services import warehouse_refresh
 
     settings.DATA_DIR = tmp_path
-    customer, order, ticket, _opportunity = records
+    customer, order, _ticket, _opportunity = records
 
     def revenue():
         with warehouse_connect() as con:
