@@ -163,7 +163,7 @@ def ticket_list_for_customer(*, customer) -> list[Ticket]:
 
 def ticket_get_for_customer(*, customer, pk: int) -> Ticket:
     """Return ticket ``pk`` only if it belongs to ``customer``; anyone else's does not exist."""
-    ticket = Ticket.objects.filter(pk=pk, customer=customer).first()
+    ticket = Ticket.objects.filter(pk=pk, customer=customer, deleted_at__isnull=True).first()
     if ticket is None:
         raise NotFoundError("No such ticket", field="ticket")
     return ticket
