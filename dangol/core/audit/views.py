@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -105,7 +106,10 @@ def restore_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         lambda: services.record_restore(instance=record, actor=request.user),
         _("Restored from the trash."),
     )
-    return redirect(request.POST.get("next") or _record_url(kind, pk))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = _record_url(kind, pk)  # only our own pages, never an outside address
+    return redirect(target)
 
 
 class ConfirmForm(forms.Form):

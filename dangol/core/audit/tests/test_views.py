@@ -93,7 +93,11 @@ def test_restore_from_the_trash_page(client, manager, admin_user):
     client.force_login(manager)
     trash = client.get(reverse("audit:trash")).content.decode()
     assert "Delete permanently" not in trash  # managers restore; admins purge
-    client.post(reverse("audit:restore", args=["customer", customer.pk]))
+    response = client.post(
+        reverse("audit:restore", args=["customer", customer.pk]),
+        {"next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("customers:detail", args=[customer.pk])
     customer.refresh_from_db()
     assert customer.deleted_at is None
 
