@@ -18,6 +18,7 @@ from dangol.analytics.response import api as response_api
 from dangol.automation import api as automation_api
 from dangol.catalog import api as catalog_api
 from dangol.core.api import jobs as jobs_api
+from dangol.core.audit import api as audit_api
 from dangol.customers import api as customers_api
 from dangol.marketing import api as marketing_api
 from dangol.sales import api as sales_api
@@ -71,6 +72,30 @@ urlpatterns = [
         name="ticket_messages",
     ),
     path("jobs/<int:pk>/", jobs_api.JobItemApi.as_view(), name="job_detail"),
+    path("trash/", audit_api.TrashListApi.as_view(), name="trash_list"),
+    path("trash/<str:kind>/<int:pk>/", audit_api.TrashItemApi.as_view(), name="trash_purge"),
+    path(
+        "customers/<int:pk>/personal-data/",
+        audit_api.PersonalDataApi.as_view(),
+        name="customer_personal_data",
+    ),
+    path("customers/<int:pk>/erase/", audit_api.EraseApi.as_view(), name="customer_erase"),
+    path(
+        "<str:kind>/<int:pk>/history/",
+        audit_api.HistoryApi.as_view(),
+        name="record_history",
+    ),
+    path(
+        "<str:kind>/<int:pk>/history/revert/",
+        audit_api.RevertApi.as_view(),
+        name="record_revert",
+    ),
+    path("<str:kind>/<int:pk>/trash/", audit_api.TrashRecordApi.as_view(), name="record_trash"),
+    path(
+        "<str:kind>/<int:pk>/restore/",
+        audit_api.RestoreRecordApi.as_view(),
+        name="record_restore",
+    ),
     path("olap/query", analytics_api.OlapQueryApi.as_view(), name="olap_query"),
     path(
         "customers/<int:pk>/recommendations/",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("webanalytics/", include("dangol.webanalytics.urls")),
     path("collect", webanalytics_views.collect, name="webanalytics_collect"),
     path("automation/", include("dangol.automation.urls")),
+    path("", include("dangol.core.audit.urls")),
     path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
     path("settings/custom-fields/", include("dangol.core.customfields.urls")),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),

@@ -21,3 +21,6 @@ class CustomFieldDefinitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("entity", "key", "label", "field_type", "required", "archived", "order")
     list_filter = ("entity", "field_type", "archived")
     search_fields = ("key", "label", "label_ko")
+
+
+from dangol.core.audit import admin as audit_admin  # noqa: E402, F401  (registers AuditEntry)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from dangol.accounts.roles import ROLE_LABELS, Role, user_role
 from dangol.analytics.olap.permissions import OLAP_ROLES
 from dangol.automation.permissions import AUTOMATION_READ_ROLES
+from dangol.core.audit.kinds import ROLES_TRASHING as TRASH_ROLES
 from dangol.integration.permissions import IMPORT_ROLES
 from dangol.marketing.permissions import MARKETING_READ_ROLES
 from dangol.sales.pipeline_services import ROLES_SELLING as SELLING_ROLES
@@ -30,6 +31,7 @@ NAVIGATION = [
     ("integration", _("Imports"), "integration:imports", IMPORT_ROLES),
     ("automation", _("Automation"), "automation:rule_list", AUTOMATION_READ_ROLES),
     ("customfields", _("Custom fields"), "customfields:list", (Role.ADMIN,)),
+    ("audit", _("Trash"), "audit:trash", TRASH_ROLES),
 ]
 
 

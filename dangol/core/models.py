@@ -67,8 +67,10 @@ class Job(BaseModel):
         return f"{self.kind} #{self.pk} ({self.status})"
 
 
-# The custom-field definitions live in their own package; importing them here registers
-# the model with the core app (it needs BaseModel above, hence the late import).
+# The custom-field definitions and the audit log live in their own packages; importing
+# them here registers the models with the core app (they need BaseModel above, hence the
+# late imports).
+from dangol.core.audit.models import AuditAction, AuditEntry  # noqa: E402
 from dangol.core.customfields.models import (  # noqa: E402
     CustomFieldDefinition,
     CustomFieldEntity,
@@ -76,6 +78,8 @@ from dangol.core.customfields.models import (  # noqa: E402
 )
 
 __all__ = [
+    "AuditAction",
+    "AuditEntry",
     "BaseModel",
     "CustomFieldDefinition",
     "CustomFieldEntity",

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from dangol.accounts.roles import user_role
+from dangol.core.audit.services import record_trash
 from dangol.core.service_admin import (
     LargeTableAdmin,
     ReadOnlyAdminMixin,
@@ -144,19 +145,19 @@ class CustomerAdmin(ServiceAdminMixin, LargeTableAdmin):
         return allowed and permissions.can_delete(request.user, obj)
 
     def get_deleted_objects(self, objs, request):
-        deleted, model_count, _, protected = super().get_deleted_objects(objs, request)
-        # Consent history and scores go with the customer (customer_delete decides); that
-        # their own admins are read-only must not block it.
-        return deleted, model_count, set(), protected
+        deleted, model_count, _, _ = super().get_deleted_objects(objs, request)
+        # "Delete" moves the customer to the trash: nothing goes, so neither read-only
+        # related admins nor orders block it (the trash page deletes for good).
+        return deleted, model_count, set(), set()
 
     def delete_model(self, request, obj):
-        services.customer_delete(actor=request.user, customer=obj)
+        record_trash(instance=obj, actor=request.user)
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
         # All or nothing: a customer the user may not delete leaves the others in place.
         for customer in queryset.select_related("owner"):
-            services.customer_delete(actor=request.user, customer=customer)
+            record_trash(instance=customer, actor=request.user)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

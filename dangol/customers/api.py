@@ -16,6 +16,7 @@ from dangol.accounts.models import User
 from dangol.core.api.exceptions import PreconditionFailed
 from dangol.core.api.http import IF_MATCH_PARAMETER, etag, if_match_version
 from dangol.core.api.pagination import CursorQuerySerializer, cursor_page_serializer, page_data
+from dangol.core.audit.services import record_trash
 from dangol.core.customfields.api import CustomFieldsField
 from dangol.customers import permissions
 from dangol.customers.choices import (
@@ -38,7 +39,6 @@ from dangol.customers.selectors import (
 from dangol.customers.services import (
     customer_consent_set,
     customer_create,
-    customer_delete,
     customer_update,
 )
 
@@ -279,7 +279,9 @@ class CustomerItemApi(APIView):
 
     @extend_schema(operation_id="customers_destroy", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        customer_delete(actor=request.user, customer=customer_get(user=request.user, pk=pk))
+        """Move the customer to the trash (``DELETE /api/v1/trash/customers/<id>/`` purges)."""
+        customer = customer_get(user=request.user, pk=pk)
+        record_trash(instance=customer, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -43,7 +43,9 @@ def customer_duplicates_list(*, user, limit: int = 100) -> list[DuplicateGroup]:
     One grouped query per key over indexed columns (email; phone digits normalised for
     Korean formats), not a comparison of every pair.
     """
-    base = permissions.restrict_visible(Customer.objects.filter(merged_into__isnull=True), user)
+    base = permissions.restrict_visible(
+        Customer.objects.filter(merged_into__isnull=True, deleted_at__isnull=True), user
+    )
     groups: list[DuplicateGroup] = []
     for key, column in (("email", "email"), ("phone", "phone_digits")):
         values = (

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from dangol.accounts.roles import Role, user_role
 from dangol.automation.events import automation_event_on_commit
+from dangol.core.audit.recording import audit_record, audit_snapshot
 from dangol.core.customfields.validation import custom_fields_clean
 from dangol.customers import permissions
 from dangol.customers.choices import ConsentChannel, CustomerKind, LifecycleStatus
@@ -117,6 +118,7 @@ def customer_create(*, actor, **fields: Any) -> Customer:
         raise ValidationError(
             f"The customer could not be saved: {exc}", code=CustomerErrorCode.INVALID
         ) from exc
+    audit_record(instance=customer, actor=actor, action="create", before=None)
     webhook_record_emit(event_type="customer.created", record=customer)
     automation_event_on_commit(entity="customer", record_id=customer.pk, event="created")
     return customer
@@ -154,6 +156,7 @@ def customer_contact_get_or_create(
         },
     )
     customer.save()
+    audit_record(instance=customer, actor=None, action="create", before=None)
     webhook_record_emit(event_type="customer.created", record=customer)
     automation_event_on_commit(entity="customer", record_id=customer.pk, event="created")
     return customer, True
@@ -178,7 +181,9 @@ def customer_update(
             code=CustomerErrorCode.FIELD_NOT_EDITABLE,
             field=denied[0],
         )
-    return _customer_write(customer=customer, expected_version=expected_version, changes=changes)
+    return _customer_write(
+        customer=customer, expected_version=expected_version, changes=changes, actor=actor
+    )
 
 
 # What customers may change about themselves in the self-service portal.
@@ -201,14 +206,17 @@ def customer_self_update(
             code=CustomerErrorCode.FIELD_NOT_EDITABLE,
             field=denied[0],
         )
-    return _customer_write(customer=customer, expected_version=expected_version, changes=changes)
+    return _customer_write(
+        customer=customer, expected_version=expected_version, changes=changes, actor="customer"
+    )
 
 
 def _customer_write(
-    *, customer: Customer, expected_version: int | None, changes: dict[str, Any]
+    *, customer: Customer, expected_version: int | None, changes: dict[str, Any], actor=None
 ) -> Customer:
     if not changes:
         return customer
+    before = audit_snapshot(customer)
     version = customer.version if expected_version is None else expected_version
     before = {name: getattr(customer, Customer._meta.get_field(name).attname) for name in changes}
     _apply_and_validate(customer, changes)
@@ -225,6 +233,7 @@ def _customer_write(
             code=CustomerErrorCode.VERSION_CONFLICT,
         )
     customer.refresh_from_db()
+    audit_record(instance=customer, actor=actor, action="update", before=before)
     webhook_record_emit(event_type="customer.updated", record=customer)
     automation_event_on_commit(
         entity="customer",
@@ -267,6 +276,7 @@ def customer_consent_set(
         raise ValidationError(
             "Say where the consent came from", code=CustomerErrorCode.REQUIRED, field="source"
         )
+    before = audit_snapshot(customer)
     event = ConsentEvent.objects.create(
         customer=customer,
         channel=channel,
@@ -279,6 +289,7 @@ def customer_consent_set(
         **{f"consent_{channel}": granted}, version=F("version") + 1, updated_at=timezone.now()
     )
     customer.refresh_from_db()
+    audit_record(instance=customer, actor=actor, action="update", before=before, note=source)
     return event
 
 
@@ -310,6 +321,7 @@ def customer_delete(*, actor, customer: Customer) -> None:
             "You may not delete customers", code=CustomerErrorCode.PERMISSION_DENIED
         )
     # Described before the row goes; a refused delete rolls this back with the rest.
+    audit_record(instance=customer, actor=actor, action="purge", before=None, snapshot={})
     webhook_record_emit(event_type="customer.deleted", record=customer)
     try:
         with transaction.atomic():

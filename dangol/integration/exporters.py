@@ -54,7 +54,7 @@ def customer_queryset(
 
     :param query: the list's search box: every customer the list finds for it.
     """
-    queryset = Customer.objects.all()
+    queryset = Customer.objects.filter(deleted_at__isnull=True)
     if user is not None:
         queryset = restrict_visible(queryset, user)
     if filters is not None:

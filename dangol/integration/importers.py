@@ -160,16 +160,18 @@ def import_file(
     if codec is not None:
         header = streaming.read_header(path, codec)
         if header is not None and streaming.check_header(kind, header[0], mapping or {}):
-            return _import_in_slices(
-                kind=kind,
-                path=path,
-                codec=codec,
-                header=header,
-                mapping=mapping or {},
-                skip_bad=skip_bad,
-                show_progress=show_progress,
-                progress=progress,
-                progress_total=progress_total,
+            return _audited(
+                _import_in_slices(
+                    kind=kind,
+                    path=path,
+                    codec=codec,
+                    header=header,
+                    mapping=mapping or {},
+                    skip_bad=skip_bad,
+                    show_progress=show_progress,
+                    progress=progress,
+                    progress_total=progress_total,
+                )
             )
     table = read_file(path, fmt=fmt, encoding=encoding)
     frame = apply_mapping(table.frame, mapping or {})
@@ -220,6 +222,37 @@ def import_file(
     )
     result.extra = dict(written.extra)
     result.written = True
+    return _audited(result)
+
+
+# What each import kind writes, for its one summary entry in the audit log.
+AUDIT_MODELS = {
+    "customers": "customers.Customer",
+    "products": "catalog.Product",
+    "orders": "sales.Order",
+    "budgets": "customers.CategoryBudget",
+}
+
+
+def _audited(result: ImportResult) -> ImportResult:
+    """Record one audit entry for the whole import (set-based writes: no per-row history)."""
+    from django.apps import apps
+
+    from dangol.core.audit.recording import audit_import_record
+
+    if result.written:
+        audit_import_record(
+            model=apps.get_model(AUDIT_MODELS[result.kind]),
+            actor="import",
+            counts={
+                "rows": result.rows_read,
+                "created": result.inserted,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "rejected": result.rejected,
+            },
+            note=f"{result.kind} import: {result.path.name}",
+        )
     return result
 
 

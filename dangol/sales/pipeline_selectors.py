@@ -45,8 +45,10 @@ def lead_get(*, user, pk: int) -> Lead:
     return lead
 
 
-def _visible_opportunities(user):
+def _visible_opportunities(user, *, trashed: bool = False):
     opportunities = Opportunity.objects.all()
+    if not trashed:  # the board, lists and forecast leave the trash out
+        opportunities = opportunities.filter(deleted_at__isnull=True)
     condition = customer_permissions.visibility_filter(user)
     if condition is None:
         return opportunities
@@ -58,7 +60,9 @@ def _visible_opportunities(user):
 
 def opportunity_get(*, user, pk: int) -> Opportunity:
     opportunity = (
-        _visible_opportunities(user).select_related("customer", "stage", "owner").filter(pk=pk)
+        _visible_opportunities(user, trashed=True)
+        .select_related("customer", "stage", "owner")
+        .filter(pk=pk)
     ).first()
     if opportunity is None:
         raise NotFoundError("No such opportunity", field="opportunity")

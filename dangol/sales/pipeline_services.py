@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dangol.accounts.roles import Role, user_role
 from dangol.automation.events import automation_event_on_commit
+from dangol.core.audit.recording import audit_record, audit_snapshot
 from dangol.core.customfields.validation import custom_fields_clean
 from dangol.core.money import amount_parse
 from dangol.customers import permissions as customer_permissions
@@ -286,6 +287,7 @@ def opportunity_create(
     OpportunityStageChange.objects.create(
         opportunity=opportunity, to_stage=stage, actor=actor, occurred_at=timezone.now()
     )
+    audit_record(instance=opportunity, actor=actor, action="create", before=None)
     webhook_record_emit(event_type="opportunity.created", record=opportunity)
     automation_event_on_commit(entity="opportunity", record_id=opportunity.pk, event="created")
     return opportunity
@@ -381,6 +383,7 @@ def opportunity_move(
         )
     now = timezone.now()
     previous = opportunity.stage
+    before = audit_snapshot(opportunity)
     updated = Opportunity.objects.filter(pk=opportunity.pk, version=opportunity.version).update(
         stage=stage,
         closed_at=now if stage.is_closed else None,
@@ -397,6 +400,7 @@ def opportunity_move(
         opportunity=opportunity, from_stage=previous, to_stage=stage, actor=actor, occurred_at=now
     )
     opportunity.refresh_from_db()
+    audit_record(instance=opportunity, actor=actor, action="update", before=before)
     webhook_record_emit(event_type="opportunity.updated", record=opportunity)
     automation_event_on_commit(
         entity="opportunity",

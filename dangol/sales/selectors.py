@@ -42,7 +42,7 @@ def _visible_orders(user) -> QuerySet:
     Roles that see every customer get no filter at all (no subquery over a million
     customers); the others get ``customer_id IN (visible customer ids)``.
     """
-    orders = Order.objects.all()
+    orders = Order.objects.filter(deleted_at__isnull=True)  # the trash is not listed
     if permissions.visibility_filter(user) is None:
         return orders
     visible = permissions.restrict_visible(Customer.objects.all(), user)
@@ -70,13 +70,13 @@ def order_list_for_customer(*, customer: Customer, limit: int = 50) -> list[Orde
 
     The caller has already checked that the customer is visible (``customer_get``).
     """
-    queryset = with_totals(Order.objects.filter(customer=customer))
+    queryset = with_totals(Order.objects.filter(customer=customer, deleted_at__isnull=True))
     return list(queryset.order_by("-ordered_at", "-id")[:limit])
 
 
 def order_count_for_customer(*, customer: Customer) -> int:
     """Return how many orders ``customer`` has placed."""
-    return Order.objects.filter(customer=customer).count()
+    return Order.objects.filter(customer=customer, deleted_at__isnull=True).count()
 
 
 def order_list(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from dangol.accounts.roles import Role, user_role
 from dangol.automation.events import automation_event_on_commit
 from dangol.catalog.models import Product
+from dangol.core.audit.recording import audit_record, audit_snapshot
 from dangol.core.money import amount_parse
 from dangol.customers import permissions
 from dangol.integration.webhooks.services import webhook_record_emit
@@ -242,6 +243,7 @@ def order_create(
     for row in rows:
         row.order = order
     OrderLine.objects.bulk_create(rows)
+    audit_record(instance=order, actor=actor, action="create", before=None)
     webhook_record_emit(event_type="order.created", record=order)
     automation_event_on_commit(entity="order", record_id=order.pk, event="created")
     # Robust: the order is committed by then, so a failing timeline entry is logged
@@ -273,6 +275,7 @@ def order_status_set(*, actor, order: Order, status: str) -> Order:
             field="status",
         )
     now = timezone.now()
+    before = audit_snapshot(order)
     updated = Order.objects.filter(pk=order.pk, status=current).update(
         status=status, updated_at=now
     )
@@ -283,4 +286,5 @@ def order_status_set(*, actor, order: Order, status: str) -> Order:
         )
     order.status = status
     order.updated_at = now
+    audit_record(instance=order, actor=actor, action="update", before=before)
     return order

@@ -31,7 +31,7 @@ def sla_calendar(*, calendar_id: int) -> WorkCalendar:
 def _visible(user) -> QuerySet:
     from dangol.customers.models import Customer
 
-    tickets = Ticket.objects.all()
+    tickets = Ticket.objects.filter(deleted_at__isnull=True)  # the trash is not listed
     if customer_permissions.visibility_filter(user) is None:
         return tickets
     visible = customer_permissions.restrict_visible(Customer.objects.all(), user)
@@ -157,12 +157,13 @@ def ticket_history(*, ticket: Ticket) -> list[TicketChange]:
 
 def ticket_list_for_customer(*, customer) -> list[Ticket]:
     """Return all of one customer's tickets, newest first (the customer portal's list)."""
-    return list(Ticket.objects.filter(customer=customer).order_by("-id")[:200])
+    tickets = Ticket.objects.filter(customer=customer, deleted_at__isnull=True)
+    return list(tickets.order_by("-id")[:200])
 
 
 def ticket_get_for_customer(*, customer, pk: int) -> Ticket:
     """Return ticket ``pk`` only if it belongs to ``customer``; anyone else's does not exist."""
-    ticket = Ticket.objects.filter(pk=pk, customer=customer).first()
+    ticket = Ticket.objects.filter(pk=pk, customer=customer, deleted_at__isnull=True).first()
     if ticket is None:
         raise NotFoundError("No such ticket", field="ticket")
     return ticket

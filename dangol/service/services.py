@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from dangol.accounts.notifications import mentioned_users, notification_send
 from dangol.automation.events import automation_event_on_commit
+from dangol.core.audit.recording import audit_record, audit_snapshot
 from dangol.core.customfields.validation import custom_fields_clean
 from dangol.core.tasks import task_enqueue_on_commit
 from dangol.integration.webhooks.services import webhook_record_emit
@@ -116,8 +117,9 @@ def _check_version(ticket: Ticket, expected_version: int | None) -> None:
         )
 
 
-def _bump(ticket: Ticket, fields: list[str]) -> None:
+def _bump(ticket: Ticket, fields: list[str], actor=None) -> None:
     """Save ``fields`` and the version, refusing if the row moved on since it was read."""
+    before = audit_snapshot(Ticket.objects.get(pk=ticket.pk))  # the row as stored
     ticket.updated_at = timezone.now()
     updated = Ticket.objects.filter(pk=ticket.pk, version=ticket.version).update(
         version=F("version") + 1,
@@ -130,6 +132,7 @@ def _bump(ticket: Ticket, fields: list[str]) -> None:
             field="version",
         )
     ticket.version += 1
+    audit_record(instance=ticket, actor=actor, action="update", before=before)
     webhook_record_emit(event_type="ticket.updated", record=ticket)
     automation_event_on_commit(
         entity="ticket",
@@ -245,6 +248,7 @@ def ticket_open(
         occurred_at=opened_at,
     )
     _change(ticket, field="status", old="", new=ticket.status, actor=actor, when=opened_at)
+    audit_record(instance=ticket, actor=actor, action="create", before=None)
     webhook_record_emit(event_type="ticket.created", record=ticket)
     automation_event_on_commit(entity="ticket", record_id=ticket.pk, event="created")
     _timeline(
@@ -344,7 +348,7 @@ def ticket_reply(
         _change(ticket, field="assignee", old="", new=actor.get_username(), actor=actor)
         ticket.assignee = actor
         fields.append("assignee")
-    _bump(ticket, fields)
+    _bump(ticket, fields, actor)
     if ticket.customer.email:
         task_enqueue_on_commit(ticket_reply_email_task, message_id=message.pk)
     _timeline(
@@ -408,7 +412,7 @@ def ticket_assign(
         ticket.queue = queue
         fields.append("queue")
     if fields:
-        _bump(ticket, fields)
+        _bump(ticket, fields, actor)
     return ticket
 
 
@@ -425,7 +429,7 @@ def ticket_priority_set(
     _change(ticket, field="priority", old=ticket.priority, new=priority, actor=actor)
     ticket.priority = priority
     ticket.first_response_due, ticket.resolution_due = _sla_dues(priority, ticket.opened_at)
-    _bump(ticket, ["priority", "first_response_due", "resolution_due"])
+    _bump(ticket, ["priority", "first_response_due", "resolution_due"], actor)
     return ticket
 
 
@@ -462,7 +466,7 @@ def ticket_status_set(
     elif status == TicketStatus.CLOSED:
         ticket.closed_at = now
         fields.append("closed_at")
-    _bump(ticket, fields)
+    _bump(ticket, fields, actor)
     if status == TicketStatus.CLOSED:
         survey = SatisfactionSurvey.objects.create(ticket=ticket, token=secrets.token_urlsafe(32))
         if ticket.customer.email:
@@ -592,7 +596,7 @@ def ticket_customer_reply(*, ticket: Ticket, body: str) -> TicketMessage:
         _change(ticket, field="status", old=ticket.status, new=TicketStatus.OPEN, actor=None)
         ticket.status = TicketStatus.OPEN
         ticket.resolved_at = None
-        _bump(ticket, ["status", "resolved_at"])
+        _bump(ticket, ["status", "resolved_at"], "customer")
     _timeline(
         actor=None,
         ticket=ticket,
@@ -614,5 +618,5 @@ def ticket_customer_close(*, ticket: Ticket) -> Ticket:
     ticket.status = TicketStatus.CLOSED
     ticket.closed_at = now
     ticket.resolved_at = ticket.resolved_at or now
-    _bump(ticket, ["status", "closed_at", "resolved_at"])
+    _bump(ticket, ["status", "closed_at", "resolved_at"], "customer")
     return ticket

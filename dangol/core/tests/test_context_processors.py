@@ -11,11 +11,11 @@ EXPECTED = {
     "admin_user": [
         *("customers", "catalog", "sales", "pipeline", "service"),
         *("analytics", "webanalytics", "marketing", "integration", "automation"),
-        "customfields",
+        *("customfields", "audit"),
     ],
     "manager": [
         *("customers", "catalog", "sales", "pipeline", "service"),
-        *("analytics", "webanalytics", "marketing", "integration", "automation"),
+        *("analytics", "webanalytics", "marketing", "integration", "automation", "audit"),
     ],
     "sales": ["customers", "catalog", "sales", "pipeline", "service"],
     "service": ["customers", "catalog", "sales", "service"],

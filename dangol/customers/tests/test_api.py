@@ -217,19 +217,23 @@ class TestCustomerWrite:
         assert response.status_code == 400
         assert list(response.json()["errors"]) == ["If-Match"]
 
-    def test_delete_removes_the_customer(self, manager):
+    def test_delete_moves_the_customer_to_the_trash(self, manager):
         customer = CustomerFactory(owner=manager)
 
         response = token_client(manager).delete(detail(customer))
 
         assert response.status_code == 204
-        assert not Customer.objects.filter(pk=customer.pk).exists()
+        customer.refresh_from_db()
+        assert customer.deleted_at is not None
+        listed = token_client(manager).get("/api/v1/customers/").json()["results"]
+        assert [row["id"] for row in listed] == []
 
-    def test_delete_of_a_customer_with_orders_is_409(self, admin_user):
+    def test_purging_a_customer_with_orders_is_409(self, admin_user):
         customer = CustomerFactory()
         Order.objects.create(number="O-1", customer=customer, channel="store")
 
-        response = token_client(admin_user).delete(detail(customer))
+        assert token_client(admin_user).delete(detail(customer)).status_code == 204
+        response = token_client(admin_user).delete(f"/api/v1/trash/customers/{customer.pk}/")
 
         assert response.status_code == 409
         assert response.json()["code"] == "has_protected_records"
