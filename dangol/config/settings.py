@@ -111,9 +111,24 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "customers:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Every login (staff, portal, admin) goes through the throttled backend (docs/security.md).
+AUTHENTICATION_BACKENDS = ["dangol.accounts.security.backends.ThrottledModelBackend"]
+DANGOL_LOGIN_THROTTLE = {
+    "max_failures": env_int("DANGOL_LOGIN_MAX_FAILURES", 5),
+    "max_failures_per_address": env_int("DANGOL_LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+    "window": env_int("DANGOL_LOGIN_WINDOW_SECONDS", 15 * 60),
+    "lock": env_int("DANGOL_LOGIN_LOCK_SECONDS", 15 * 60),
+    "max_lock": env_int("DANGOL_LOGIN_MAX_LOCK_SECONDS", 24 * 60 * 60),
+}
+# Staff roles that must use two-factor login (empty: optional for everyone).
+DANGOL_2FA_REQUIRED_ROLES = env_list("DANGOL_2FA_REQUIRED_ROLES", [])
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
