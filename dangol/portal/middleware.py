@@ -13,7 +13,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 
 SESSION_KEY = "dangol_portal_account"
 
-ALLOWED_PREFIXES = ("/portal/", "/static/", "/i18n/", "/service/survey/", "/favicon")
+# Links in customers' e-mails (tracking, unsubscribe) must work for a signed-in customer too.
+ALLOWED_PREFIXES = (
+    "/portal/",
+    "/static/",
+    "/i18n/",
+    "/service/survey/",
+    "/favicon",
+    "/marketing/t/",
+    "/marketing/unsubscribe/",
+)
 
 
 class PortalBoundaryMiddleware:
