@@ -32,6 +32,7 @@ def _deploy_env(tmp_path, **extra) -> dict[str, str]:
         DANGOL_PRODUCTION="1",
         DANGOL_SECRET_KEY="k" + "x7Qp2mZ9vR4tL8wN3bY6cH1jF5gD0sAeU" * 2,
         DANGOL_ALLOWED_HOSTS="crm.example.com",
+        PYTHONPATH=str(PACKAGE.parent),  # this checkout's code, whatever is installed
         **extra,
     )
     return env

@@ -14,11 +14,13 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.db import connection
 
+import dangol
 from dangol.customers.models import Customer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,6 +54,8 @@ def test_an_import_killed_half_way_leaves_nothing_and_the_next_one_succeeds(tmp_
         "DATABASE_URL": _database_url(),
         "DANGOL_DATA_DIR": str(tmp_path / "data"),
         "DJANGO_SETTINGS_MODULE": "dangol.config.settings",
+        # The child imports this checkout's code, whatever the environment installed.
+        "PYTHONPATH": str(Path(dangol.__file__).resolve().parents[1]),
     }
     connection.close()  # SQLite: let the child take the write lock
     child = subprocess.Popen(  # noqa: S603 (our own interpreter and command)
