@@ -86,9 +86,15 @@ def table_checksums() -> dict[str, dict[str, Any]]:
             cursor.execute(f"SELECT * FROM {quote(table)}")
             digest = 0
             count = 0
+            # Columns by name, so a table whose columns were re-created in another order
+            # (a migration reversed and re-applied) sums the same.
+            names = [col[0] for col in cursor.description]
+            order = sorted(range(len(names)), key=names.__getitem__)
             while rows := cursor.fetchmany(5000):
                 for row in rows:
-                    text = "\x1f".join("" if v is None else _canonical(v) for v in row)
+                    text = "\x1f".join(
+                        f"{names[i]}={'' if row[i] is None else _canonical(row[i])}" for i in order
+                    )
                     digest ^= int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
                 count += len(rows)
             result[table] = {"rows": count, "checksum": f"{digest:016x}"}
