@@ -26,7 +26,7 @@ from dangol.core.backup import table_checksums
 from dangol.core.tests.test_migrations import database_as_found
 from dangol.customers.tests.factories import CustomerFactory
 from dangol.marketing.tests.factories import CampaignFactory
-from dangol.sales.pipeline_services import opportunity_create
+from dangol.sales.pipeline_services import opportunity_create, pipeline_stages_ensure
 from dangol.sales.tests.factories import OrderFactory, OrderLineFactory
 from dangol.service.services import ticket_open
 
@@ -53,6 +53,7 @@ DANGOL_APPS = (
 
 def _world(users) -> None:
     sales, admin = users["sales"], users["admin"]
+    pipeline_stages_ensure()  # an earlier transactional test may have flushed the seed rows
     customer = CustomerFactory(name="Mig customer", owner=sales, email="m@x.test")
     order = OrderFactory(customer=customer)
     OrderLineFactory(order=order, quantity=2, unit_price=Decimal("1500"))
