@@ -18,19 +18,32 @@ OK, PENDING, ENROL = "ok", "pending", "enrol"
 ALWAYS_ALLOWED = ("/static/", "/i18n/", "/favicon", "/accounts/logout/", "/portal/logout/")
 
 
+def _state_for(user) -> str:
+    from dangol.accounts.security.totp import totp_device_confirmed, totp_required
+
+    if totp_device_confirmed(user=user) is not None:
+        return PENDING
+    if totp_required(user=user):
+        return ENROL
+    return OK
+
+
+def two_factor_login_mark(sender, request, user, **kwargs) -> None:
+    """Decide at login (``user_logged_in``) whether the session owes a second factor, so
+    requests after it pay no query. Every way of logging in passes here."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_KEY] = _state_for(user)
+
+
 def two_factor_state(request: HttpRequest) -> str:
-    """Return (and remember in the session) whether this login still owes a second factor."""
+    """Return (and remember in the session) whether this login still owes a second factor.
+
+    Sessions made before this check existed have no mark: it is decided on their first
+    request.
+    """
     state = request.session.get(SESSION_KEY)
     if state is None:
-        from dangol.accounts.security.totp import totp_device_confirmed, totp_required
-
-        if totp_device_confirmed(user=request.user) is not None:
-            state = PENDING
-        elif totp_required(user=request.user):
-            state = ENROL
-        else:
-            state = OK
-        request.session[SESSION_KEY] = state
+        state = request.session[SESSION_KEY] = _state_for(request.user)
     return state
 
 

@@ -39,6 +39,8 @@ def _hash(code: str) -> str:
 def totp_required(*, user: User) -> bool:
     """Return whether the user's role must use two-factor login."""
     required = set(getattr(settings, "DANGOL_2FA_REQUIRED_ROLES", []) or [])
+    if not required:
+        return False
     role = user_role(user)
     return role is not None and role.value in required
 
