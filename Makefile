@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint messages chromium mailserver bench clean
+.PHONY: setup demo test lint messages chromium mailserver pgclient bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,6 +22,10 @@ messages: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null || scripts/apt-install.sh chromium
 
+# `dangol backup`/`restore` on PostgreSQL run pg_dump and pg_restore (docs/operations.md).
+pgclient:
+	@command -v pg_dump >/dev/null || scripts/apt-install.sh postgresql-client
+
 # The service desk's IMAP tests start their own dovecot on loopback.
 mailserver:
 	@test -x /usr/sbin/dovecot || scripts/apt-install.sh dovecot-imapd
@@ -34,7 +38,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup chromium mailserver lint
+test: setup chromium mailserver pgclient lint
 	$(BIN)/dangol makemigrations --check --dry-run -v1
 	scripts/test.sh
 

@@ -10,6 +10,8 @@ class AccountErrorCode(StrEnum):
     REQUIRED = "required"
     NOT_FOUND = "not_found"
     PERMISSION_DENIED = "permission_denied"
+    WEAK_PASSWORD = "weak_password"  # noqa: S105 (an error code)
+    LOGIN_LOCKED = "login_locked"
 
 
 __all__ = ["AccountErrorCode", "NotFoundError", "PermissionDeniedError", "ValidationError"]

@@ -109,3 +109,59 @@ class Notification(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.text}"
+
+
+class LoginThrottle(models.Model):
+    """Failed logins counted for one user name or one client address; a lock when too many.
+
+    One row per (scope, key), updated in place: the count of failures in the current
+    window, when the window started, and how long the key is locked. ``locks`` counts
+    consecutive locks so each one lasts twice as long as the last (capped).
+    """
+
+    class Scope(models.TextChoices):
+        USERNAME = "username", _("user name")
+        ADDRESS = "address", _("client address")
+        API_ADDRESS = "api_address", _("API client address")
+
+    scope = models.CharField(_("scope"), max_length=20, choices=Scope.choices)
+    key = models.CharField(_("key"), max_length=150)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    window_started_at = models.DateTimeField(_("window started at"), default=timezone.now)
+    locks = models.PositiveIntegerField(_("locks in a row"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last failure at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login throttle")
+        verbose_name_plural = _("login throttles")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="loginthrottle_scope_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class TotpDevice(BaseModel):
+    """A staff member's authenticator app (RFC 6238 TOTP) and one-time recovery codes.
+
+    ``confirmed_at`` is empty until the member has typed a first code (enrolment); only a
+    confirmed device is asked for at login. ``last_step`` is the last time step accepted,
+    so a code cannot be replayed. Recovery codes are stored as SHA-256 hashes.
+    """
+
+    user = models.OneToOneField(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="totp_device"
+    )
+    secret = models.CharField(_("secret"), max_length=64, editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    last_step = models.BigIntegerField(_("last accepted step"), default=0)
+    recovery_codes = models.JSONField(_("recovery codes (hashed)"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("two-factor device")
+        verbose_name_plural = _("two-factor devices")
+
+    def __str__(self) -> str:
+        return f"TOTP {self.user_id}"

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dangol.accounts.security.csp.ContentSecurityPolicyMiddleware",
     "dangol.core.api.middleware.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "dangol.portal.middleware.PortalBoundaryMiddleware",
+    "dangol.accounts.security.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dangol.core.middleware.ServerTimingMiddleware",
@@ -119,9 +121,24 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "customers:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Every login (staff, portal, admin) goes through the throttled backend (docs/security.md).
+AUTHENTICATION_BACKENDS = ["dangol.accounts.security.backends.ThrottledModelBackend"]
+DANGOL_LOGIN_THROTTLE = {
+    "max_failures": env_int("DANGOL_LOGIN_MAX_FAILURES", 5),
+    "max_failures_per_address": env_int("DANGOL_LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+    "window": env_int("DANGOL_LOGIN_WINDOW_SECONDS", 15 * 60),
+    "lock": env_int("DANGOL_LOGIN_LOCK_SECONDS", 15 * 60),
+    "max_lock": env_int("DANGOL_LOGIN_MAX_LOCK_SECONDS", 24 * 60 * 60),
+}
+# Staff roles that must use two-factor login (empty: optional for everyone).
+DANGOL_2FA_REQUIRED_ROLES = env_list("DANGOL_2FA_REQUIRED_ROLES", [])
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -143,6 +160,34 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DANGOL_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy with per-request nonces (accounts/security/csp.py), on everywhere
+# so development and the browser tests see what production sees.
+DANGOL_CSP = env_bool("DANGOL_CSP", default=True)
+DANGOL_CSP_REPORT_ONLY = env_bool("DANGOL_CSP_REPORT_ONLY", default=False)
+
+# Production (docs/operations.md): DANGOL_PRODUCTION=1 turns on HTTPS-only cookies, HSTS
+# and the redirect to HTTPS; `dangol check --deploy` is clean with it (a test checks).
+DANGOL_PRODUCTION = env_bool("DANGOL_PRODUCTION", default=False)
+SILENCED_SYSTEM_CHECKS: list[str] = []
+if DANGOL_PRODUCTION:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_AGE = env_int("DANGOL_SESSION_SECONDS", 12 * 60 * 60)
+    SECURE_HSTS_SECONDS = env_int("DANGOL_HSTS_SECONDS", 365 * 24 * 60 * 60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DANGOL_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("DANGOL_HSTS_PRELOAD", default=True)
+    SECURE_SSL_REDIRECT = env_bool("DANGOL_SSL_REDIRECT", default=True)
+    if env_bool("DANGOL_BEHIND_PROXY", default=False):
+        # The proxy terminates TLS and says so; trust it only when it strips the header
+        # from clients (docs/operations.md).
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if not SECURE_SSL_REDIRECT:
+        # The proxy in front redirects plain HTTP itself (DANGOL_SSL_REDIRECT=0 says so).
+        SILENCED_SYSTEM_CHECKS.append("security.W008")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")  # preload is an opt-in choice
 
 # Business settings (read by app code at call time through django.conf.settings).
 DANGOL_CURRENCY = env_str("DANGOL_CURRENCY", "KRW")

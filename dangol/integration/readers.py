@@ -81,9 +81,11 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     try:
         return data.decode(codec), codec
     except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise ImportFileError(
-            f"The file is not valid {codec} at byte {exc.start}; "
-            "give the right one with --encoding",
+            f"The file is not valid {codec} at line {line}, column {column} "
+            f"(byte {exc.start}); give the right one with --encoding",
             code=IntegrationErrorCode.UNREADABLE_FILE,
         ) from exc
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 
 SESSION_KEY = "dangol_portal_account"
 
+# Links in customers' e-mails (tracking, unsubscribe) must work for a signed-in customer too.
 ALLOWED_PREFIXES = (
     "/portal/",
     "/static/",
@@ -20,6 +21,8 @@ ALLOWED_PREFIXES = (
     "/service/survey/",
     "/favicon",
     "/collect",  # the web tracker on portal pages (webanalytics)
+    "/marketing/t/",
+    "/marketing/unsubscribe/",
 )
 
 

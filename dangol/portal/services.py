@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from dangol.accounts.roles import Role, user_role
+from dangol.accounts.security.passwords import user_password_check
 from dangol.portal.errors import PermissionDeniedError, PortalErrorCode, ValidationError
 from dangol.portal.models import Partner, PartnerCustomer, PartnerLead, PortalAccount
 
@@ -54,6 +55,7 @@ def portal_account_create(
         )
     user = users(username=email, email=email, is_staff=False)
     if password:
+        user_password_check(password=password, user=user)
         user.set_password(password)
     else:
         user.set_unusable_password()  # set through "forgot password" in production

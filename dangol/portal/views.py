@@ -16,6 +16,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dangol.accounts.security.forms import LoginForm
 from dangol.core.errors import DangolError, NotFoundError
 from dangol.customers.choices import ConsentChannel
 from dangol.portal import selectors, services
@@ -51,6 +52,7 @@ class PartnerLeadForm(forms.Form):
 
 class PortalLoginView(auth_views.LoginView):
     template_name = "portal/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
     next_page = reverse_lazy("portal:home")
 

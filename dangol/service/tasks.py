@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from dangol.core.idempotency import effect_once
+
 
 @task()
 def ticket_reply_email_task(message_id: int) -> None:
@@ -15,8 +17,12 @@ def ticket_reply_email_task(message_id: int) -> None:
     from dangol.service.models import TicketMessage
     from dangol.service.services import ticket_reply_email_send
 
-    message = TicketMessage.objects.select_related("ticket__customer").get(pk=message_id)
-    ticket_reply_email_send(ticket=message.ticket, message=message)
+    # A retried task must not email the customer twice (core/idempotency.py).
+    messages = TicketMessage.objects.filter(pk=message_id)
+    with effect_once(kind="service.reply_email", key=message_id, lock=messages) as due:
+        if due:
+            message = messages.select_related("ticket__customer").get()
+            ticket_reply_email_send(ticket=message.ticket, message=message)
 
 
 @task()
@@ -25,5 +31,8 @@ def survey_email_task(survey_id: int) -> None:
     from dangol.service.models import SatisfactionSurvey
     from dangol.service.services import survey_email_send
 
-    survey = SatisfactionSurvey.objects.select_related("ticket__customer").get(pk=survey_id)
-    survey_email_send(ticket=survey.ticket, survey=survey)
+    surveys = SatisfactionSurvey.objects.filter(pk=survey_id)
+    with effect_once(kind="service.survey_email", key=survey_id, lock=surveys) as due:
+        if due:
+            survey = surveys.select_related("ticket__customer").get()
+            survey_email_send(ticket=survey.ticket, survey=survey)

@@ -7,6 +7,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from dangol.accounts.models import ApiToken, User
+from dangol.accounts.security.lockout import client_address, login_failure_record, login_lock_find
 from dangol.accounts.selectors import api_token_authenticate
 from dangol.accounts.services import api_token_mark_used
 
@@ -31,8 +32,16 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             plaintext = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed(_("Invalid API token")) from exc
+        address = client_address(request)
+        lock = login_lock_find(username="", address=address, api=True)
+        if lock is not None:
+            # A run of bad tokens from this address: refuse before looking tokens up.
+            raise exceptions.Throttled(
+                wait=lock.seconds_left, detail=_("Too many invalid API tokens from this address")
+            )
         token = api_token_authenticate(plaintext=plaintext)
         if token is None:
+            login_failure_record(username="", address=address, api=True)
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API token"))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("The token's user is deactivated"))

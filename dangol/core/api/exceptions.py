@@ -11,7 +11,9 @@ import logging
 import math
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import DataError, IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext
@@ -44,6 +46,14 @@ class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = _("The record changed since you read it; fetch it again")
     default_code = "precondition_failed"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    """The body is over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: refused unread, so no field is
+    named (reading a body that size to find out which is what the limit prevents)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
 
 
 class Conflict(exceptions.APIException):
@@ -111,6 +121,15 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+        exc = PayloadTooLarge(
+            gettext(
+                "The request body is larger than %(limit)s bytes; no text field may be "
+                "that long (each field's limit is in the API schema)"
+            )
+            % {"limit": limit}
+        )
     elif isinstance(exc, DataError):
         # A value the database cannot store that validation let through: the client's
         # input, so a 400, but logged because validation should have caught it.

@@ -37,7 +37,7 @@ def test_utf8_bom_header_is_clean(tmp_path):
 
 def test_wrong_encoding_is_named(tmp_path):
     path = write(tmp_path, "x.csv", "a,b\n홍길동,1\n", "cp949")
-    with pytest.raises(ImportFileError, match="not valid utf-8 at byte"):
+    with pytest.raises(ImportFileError, match="not valid utf-8 at line"):
         read_file(path, encoding="utf-8")
 
 
