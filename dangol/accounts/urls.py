@@ -16,4 +16,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notifications/", views.notifications_view, name="notifications"),
     path("notifications/badge/", views.notifications_badge_view, name="notifications_badge"),
+    path("settings/", views.settings_view, name="settings"),
 ]

@@ -229,6 +229,18 @@ DANGOL_SERVICE_IMAP_URL = env_str("DANGOL_SERVICE_IMAP_URL", "")
 # `dangol worker`'s sweep enqueues it once a day (docs/analytics.md, "Refresh schedule").
 DANGOL_WAREHOUSE_REFRESH_AT = env_str_or_empty("DANGOL_WAREHOUSE_REFRESH_AT", "02:30")
 DANGOL_WORKER_SWEEPS.append("dangol.analytics.pipeline.warehouse_refresh_sweep")
+# Reminders (docs/home.md): the worker's sweep queues `reminders_run_task` at most every
+# DANGOL_REMINDERS_EVERY_MINUTES; follow-ups for deals closing within N days, deals with no
+# change for N days, leads still new after N days; SLA warnings N minutes ahead.
+DANGOL_REMINDERS_EVERY_MINUTES = env_int("DANGOL_REMINDERS_EVERY_MINUTES", 5)
+DANGOL_REMINDERS = {
+    "closing_days": env_int("DANGOL_REMINDERS_CLOSING_DAYS", 7),
+    "stale_days": env_int("DANGOL_REMINDERS_STALE_DAYS", 14),
+    "lead_days": env_int("DANGOL_REMINDERS_LEAD_DAYS", 2),
+    "sla_warning_minutes": env_int("DANGOL_REMINDERS_SLA_WARNING_MINUTES", 60),
+    "sla_breach_lookback_days": env_int("DANGOL_REMINDERS_SLA_LOOKBACK_DAYS", 7),
+}
+DANGOL_WORKER_SWEEPS.append("dangol.accounts.reminders.reminders_sweep")
 
 # Predictive models (issue 5, docs/analytics.md): CLV horizon and yearly discount rate, the
 # CLV validation holdout, and churn = no purchase in DANGOL_CHURN_DAYS after a cutoff.

@@ -148,3 +148,42 @@ def pipeline_forecast(*, user, by: str = "owner") -> list[ForecastRow]:
         )
         for row in rows
     ]
+
+
+def _open_opportunities():
+    return Opportunity.objects.filter(
+        deleted_at__isnull=True, stage__is_won=False, stage__is_lost=False
+    )
+
+
+def opportunity_list_closing(*, start: dt.date, end: dt.date) -> list[Opportunity]:
+    """Return the open opportunities expected to close from ``start`` to ``end`` (inclusive)."""
+    return list(
+        _open_opportunities()
+        .filter(expected_close__gte=start, expected_close__lte=end)
+        .select_related("owner")
+        .order_by("expected_close", "id")
+    )
+
+
+def opportunity_list_stale(*, since: dt.datetime) -> list[Opportunity]:
+    """Return the open opportunities with no change (``updated_at``) since ``since``."""
+    return list(
+        _open_opportunities()
+        .filter(updated_at__lt=since)
+        .select_related("owner")
+        .order_by("updated_at", "id")
+    )
+
+
+def lead_list_uncontacted(*, created_before: dt.datetime) -> list[Lead]:
+    """Return the owned leads still new (nobody contacted them) created before the time."""
+    from dangol.sales.choices import LeadStatus
+
+    return list(
+        Lead.objects.filter(
+            status=LeadStatus.NEW, owner__isnull=False, created_at__lt=created_before
+        )
+        .select_related("owner")
+        .order_by("created_at", "id")
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from dangol.core.errors import NotFoundError
 from dangol.sales.models import Task
 
@@ -30,4 +32,13 @@ def quote_list_for_opportunity(*, opportunity) -> list:
         Quote.objects.filter(opportunity=opportunity)
         .prefetch_related("lines__product")
         .order_by("-id")
+    )
+
+
+def task_list_due_by(*, before: dt.datetime) -> list[Task]:
+    """Return every open task due before ``before`` (the reminder sweep), soonest first."""
+    return list(
+        Task.objects.filter(done_at__isnull=True, due_at__lt=before)
+        .select_related("owner")
+        .order_by("due_at", "id")
     )
