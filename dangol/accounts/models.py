@@ -101,7 +101,7 @@ class Notification(BaseModel):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # "kind:object:due-day" for notices a sweep sends (reminders): the unique constraint
     # with ``user`` makes a rerun, or two workers at once, notify once.
-    dedupe_key = models.CharField(max_length=120, null=True, blank=True, editable=False)
+    dedupe_key = models.CharField(max_length=120, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("notification")
@@ -112,7 +112,7 @@ class Notification(BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "dedupe_key"],
-                condition=Q(dedupe_key__isnull=False),
+                condition=~Q(dedupe_key=""),
                 name="notification_dedupe",
             ),
         ]

@@ -25,8 +25,8 @@ def notification_send(
     With ``dedupe_key`` (for example ``"task_due:task:7:2026-11-28"``) the user is notified
     at most once for that key: a second call returns None and sends nothing.
     """
-    key = dedupe_key[:120] if dedupe_key else None
-    if key is not None and Notification.objects.filter(user=user, dedupe_key=key).exists():
+    key = dedupe_key[:120] if dedupe_key else ""
+    if key and Notification.objects.filter(user=user, dedupe_key=key).exists():
         return None
     try:
         with transaction.atomic():  # a savepoint: a racing worker's insert loses quietly
@@ -38,7 +38,7 @@ def notification_send(
                 dedupe_key=key,
             )
     except IntegrityError:
-        if key is None:
+        if not key:
             raise
         return None
     if user.notify_by_email and user.email:
