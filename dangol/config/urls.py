@@ -6,9 +6,9 @@ in Korean and English.
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from dangol.core import views as core_views
+from dangol.core.home import views as home_views
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -27,5 +27,6 @@ urlpatterns = [
     path("webanalytics/", include("dangol.webanalytics.urls")),
     path("automation/", include("dangol.automation.urls")),
     path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
-    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
+    path("home/widgets/<slug:name>/", home_views.home_widget_view, name="home_widget"),
+    path("", home_views.home_view, name="home"),
 ]

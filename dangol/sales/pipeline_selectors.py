@@ -74,13 +74,26 @@ class BoardColumn:
     weighted: Decimal
 
 
-def pipeline_board(*, user, owner_id: int | None = None, channel: str = "") -> list[BoardColumn]:
-    """Return one column per stage with its cards (open ones, and this month's closed)."""
+def pipeline_board(
+    *,
+    user,
+    owner_id: int | None = None,
+    channel: str = "",
+    closing: tuple[dt.date, dt.date] | None = None,
+) -> list[BoardColumn]:
+    """Return one column per stage with its cards (open ones, and this month's closed).
+
+    :param closing: only opportunities expected to close between these days (inclusive).
+    """
     opportunities = _visible_opportunities(user)
     if owner_id:
         opportunities = opportunities.filter(owner_id=owner_id)
     if channel:
         opportunities = opportunities.filter(channel=channel)
+    if closing is not None:
+        opportunities = opportunities.filter(
+            expected_close__gte=closing[0], expected_close__lte=closing[1]
+        )
     totals = {
         row["stage"]: row
         for row in opportunities.values("stage").annotate(count=Count("id"), amount=Sum("amount"))
@@ -187,3 +200,71 @@ def lead_list_uncontacted(*, created_before: dt.datetime) -> list[Lead]:
         .select_related("owner")
         .order_by("created_at", "id")
     )
+
+
+@dataclass(frozen=True)
+class StageTotal:
+    stage: PipelineStage
+    count: int
+    amount: Decimal
+
+
+def pipeline_stage_totals(
+    *,
+    user,
+    owner_id: int | None = None,
+    closing: tuple[dt.date, dt.date] | None = None,
+    open_only: bool = False,
+) -> list[StageTotal]:
+    """Return the number and amount of visible opportunities per stage, in board order.
+
+    One grouped query; the same rows ``pipeline_board`` counts with the same filters.
+    """
+    opportunities = _visible_opportunities(user)
+    if owner_id:
+        opportunities = opportunities.filter(owner_id=owner_id)
+    if closing is not None:
+        opportunities = opportunities.filter(
+            expected_close__gte=closing[0], expected_close__lte=closing[1]
+        )
+    totals = {
+        row["stage"]: row
+        for row in opportunities.values("stage").annotate(count=Count("id"), amount=Sum("amount"))
+    }
+    stages = PipelineStage.objects.order_by("position")
+    if open_only:
+        stages = stages.filter(is_won=False, is_lost=False)
+    out = []
+    for stage in stages:
+        row = totals.get(stage.pk, {"count": 0, "amount": None})
+        out.append(StageTotal(stage, row["count"], row["amount"] or Decimal(0)))
+    return out
+
+
+@dataclass(frozen=True)
+class OwnerWins:
+    owner_id: int
+    owner: str
+    won: int
+    revenue: Decimal
+
+
+def opportunity_won_by_owner(*, user, start: dt.date, end: dt.date) -> list[OwnerWins]:
+    """Return won deals and their amount per owner, closed from ``start`` to ``end``.
+
+    Visible opportunities only; most revenue first.
+    """
+    from django.contrib.auth import get_user_model
+
+    rows = list(
+        _visible_opportunities(user)
+        .filter(stage__is_won=True, closed_at__date__gte=start, closed_at__date__lte=end)
+        .values("owner_id")
+        .annotate(won=Count("id"), revenue=Sum("amount"))
+        .order_by("-revenue", "owner_id")
+    )
+    owners = get_user_model().objects.in_bulk([row["owner_id"] for row in rows])
+    return [
+        OwnerWins(row["owner_id"], str(owners[row["owner_id"]]), row["won"], row["revenue"])
+        for row in rows
+    ]

@@ -8,13 +8,32 @@ from dangol.core.errors import NotFoundError
 from dangol.sales.models import Task
 
 
-def task_list_open(*, user, limit: int = 200) -> list[Task]:
-    """Return ``user``'s open tasks, soonest due first."""
-    return list(
-        Task.objects.filter(owner=user, done_at__isnull=True)
-        .select_related("customer", "opportunity")
-        .order_by("due_at", "id")[:limit]
-    )
+def task_list_open(
+    *,
+    user,
+    limit: int = 200,
+    due_from: dt.datetime | None = None,
+    due_before: dt.datetime | None = None,
+) -> list[Task]:
+    """Return ``user``'s open tasks, soonest due first (optionally due in [from, before))."""
+    tasks = Task.objects.filter(owner=user, done_at__isnull=True)
+    if due_from is not None:
+        tasks = tasks.filter(due_at__gte=due_from)
+    if due_before is not None:
+        tasks = tasks.filter(due_at__lt=due_before)
+    return list(tasks.select_related("customer", "opportunity").order_by("due_at", "id")[:limit])
+
+
+def task_count_open(
+    *, user, due_from: dt.datetime | None = None, due_before: dt.datetime | None = None
+) -> int:
+    """Return how many open tasks ``user`` has (optionally due in [from, before))."""
+    tasks = Task.objects.filter(owner=user, done_at__isnull=True)
+    if due_from is not None:
+        tasks = tasks.filter(due_at__gte=due_from)
+    if due_before is not None:
+        tasks = tasks.filter(due_at__lt=due_before)
+    return tasks.count()
 
 
 def task_get(*, user, pk: int) -> Task:

@@ -9,17 +9,17 @@ pytestmark = pytest.mark.django_db
 
 EXPECTED = {
     "admin_user": [
-        *("customers", "catalog", "sales", "pipeline", "service"),
+        *("home", "customers", "catalog", "sales", "pipeline", "service"),
         *("analytics", "marketing", "integration"),
     ],
     "manager": [
-        *("customers", "catalog", "sales", "pipeline", "service"),
+        *("home", "customers", "catalog", "sales", "pipeline", "service"),
         *("analytics", "marketing", "integration"),
     ],
-    "sales": ["customers", "catalog", "sales", "pipeline", "service"],
-    "service": ["customers", "catalog", "sales", "service"],
-    "marketing": ["customers", "catalog", "sales", "service", "analytics", "marketing"],
-    "analyst": ["customers", "catalog", "sales", "service", "analytics", "marketing"],
+    "sales": ["home", "customers", "catalog", "sales", "pipeline", "service"],
+    "service": ["home", "customers", "catalog", "sales", "service"],
+    "marketing": ["home", "customers", "catalog", "sales", "service", "analytics", "marketing"],
+    "analyst": ["home", "customers", "catalog", "sales", "service", "analytics", "marketing"],
 }
 
 
