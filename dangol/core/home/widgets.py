@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -70,6 +71,11 @@ def _url(name: str, **params: Any) -> str:
     return f"{base}?{urlencode(params)}" if params else base
 
 
+def _stage_name(stage) -> str:
+    korean = (get_language() or "").startswith("ko")
+    return stage.name_ko if korean and stage.name_ko else stage.name
+
+
 def _local_day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
@@ -92,7 +98,7 @@ def sales_pipeline(*, user, today: dt.date | None = None) -> Widget:
     ]
     widget.chart = {
         "type": "bar",
-        "labels": [str(t.stage) for t in totals],
+        "labels": [_stage_name(t.stage) for t in totals],
         "datasets": [{"label": str(_("Deals")), "data": [t.count for t in totals]}],
         "links": [board for _t in totals],
     }

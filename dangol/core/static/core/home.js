@@ -32,6 +32,7 @@
         animation: false,
         indexAxis: spec.horizontal ? "y" : "x",
         plugins: { legend: { display: pie || datasets.length > 1 } },
+        scales: pie ? {} : { x: { ticks: { precision: 0 } }, y: { ticks: { precision: 0 } } },
         onClick: function (_event, elements) {
           if (!elements.length || !spec.links) { return; }
           var link = spec.links[elements[0].index];
