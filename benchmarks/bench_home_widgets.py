@@ -241,6 +241,11 @@ def main() -> None:
     parser.add_argument("--baseline-runs", type=int, default=3)
     parser.add_argument("--only", default="", help="Only widgets whose name starts with this.")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--skip-baseline",
+        default="",
+        help="Comma-separated widgets whose baseline is not run (minutes on 14M lines).",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
@@ -288,7 +293,7 @@ def main() -> None:
             assert client.get(url).status_code == 200
             view, _, view_cpu = _ms(lambda c=client, u=url: c.get(u), args.runs)
             base = None
-            if not args.no_baseline:
+            if not args.no_baseline and name not in args.skip_baseline.split(","):
                 base, _, _ = _ms(lambda b=baselines[name], u=user: b(u), args.baseline_runs)
             ratio = base / median if base else None
             results.append(
