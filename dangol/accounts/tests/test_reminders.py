@@ -194,3 +194,14 @@ def test_the_worker_sweep_queues_the_run_at_most_every_few_minutes(settings, inl
     assert Notification.objects.filter(user=sales).count() == 1
     assert reminders_sweep() is False  # within five minutes of the last one
     assert "dangol.accounts.reminders.reminders_sweep" in settings.DANGOL_WORKER_SWEEPS
+
+
+def test_command_at_a_given_time_and_a_bad_time(sales):
+    from django.core.management.base import CommandError
+
+    task_create(actor=sales, title="Call Kim", due_at=NOW + dt.timedelta(hours=1))
+    out = StringIO()
+    call_command("reminders", "run", "--at", "2026-11-25T10:00", stdout=out)
+    assert dict(line.split() for line in out.getvalue().splitlines())["task_due"] == "1"
+    with pytest.raises(CommandError, match="--at must be an ISO 8601 time"):
+        call_command("reminders", "run", "--at", "tomorrow")
