@@ -99,12 +99,22 @@ class Notification(BaseModel):
     text = models.CharField(_("text"), max_length=300)
     url = models.CharField(_("link"), max_length=300, blank=True, default="")
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # "kind:object:due-day" for notices a sweep sends (reminders): the unique constraint
+    # with ``user`` makes a rerun, or two workers at once, notify once.
+    dedupe_key = models.CharField(max_length=120, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes = [
             models.Index(fields=["user", "read_at", "-id"], name="notification_inbox"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="notification_dedupe",
+            ),
         ]
 
     def __str__(self) -> str:

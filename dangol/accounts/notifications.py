@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import re
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dangol.accounts.models import Notification, User
@@ -19,22 +17,35 @@ MENTION = re.compile(r"(?<![\w.@])@([\w.+-]{2,150})")
 
 
 @transaction.atomic
-def notification_send(*, user: User, kind: str, text: str, url: str = "") -> Notification:
-    """Notify ``user``; email them too (after commit) when they asked for it."""
-    notification = Notification.objects.create(
-        user=user, kind=kind[:30], text=" ".join(text.split())[:300], url=url[:300]
-    )
+def notification_send(
+    *, user: User, kind: str, text: str, url: str = "", dedupe_key: str | None = None
+) -> Notification | None:
+    """Notify ``user``; email them too (a background task after commit) when they chose so.
+
+    With ``dedupe_key`` (for example ``"task_due:task:7:2026-11-28"``) the user is notified
+    at most once for that key: a second call returns None and sends nothing.
+    """
+    key = dedupe_key[:120] if dedupe_key else ""
+    if key and Notification.objects.filter(user=user, dedupe_key=key).exists():
+        return None
+    try:
+        with transaction.atomic():  # a savepoint: a racing worker's insert loses quietly
+            notification = Notification.objects.create(
+                user=user,
+                kind=kind[:30],
+                text=" ".join(text.split())[:300],
+                url=url[:300],
+                dedupe_key=key,
+            )
+    except IntegrityError:
+        if not key:
+            raise
+        return None
     if user.notify_by_email and user.email:
-        link = f"{settings.DANGOL_SITE_URL.rstrip('/')}{url}" if url.startswith("/") else url
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=notification.text[:120],
-                message=f"{notification.text}\n{link}",
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[user.email],
-            ),
-            robust=True,
-        )
+        from dangol.accounts.tasks import notification_email_task
+        from dangol.core.tasks import task_enqueue_on_commit
+
+        task_enqueue_on_commit(notification_email_task, notification_id=notification.pk)
     return notification
 
 

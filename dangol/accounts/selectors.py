@@ -46,3 +46,16 @@ def api_token_get(*, user: User | None, pk: int) -> ApiToken:
     if token is None:
         raise NotFoundError("No such API token")
     return token
+
+
+def team_managers(*, team_ids) -> dict[int, list]:
+    """Return the active managers of each team in ``team_ids`` (queue leads), by team id."""
+    from dangol.accounts.roles import Role
+
+    managers: dict[int, list] = {}
+    users = User.objects.filter(
+        team_id__in=set(team_ids), is_active=True, groups__name=Role.MANAGER.value
+    ).order_by("id")
+    for user in users.distinct():
+        managers.setdefault(user.team_id, []).append(user)
+    return managers

@@ -68,3 +68,11 @@ def api_token_mark_used(*, token: ApiToken, now: dt.datetime | None = None) -> N
         return
     token.last_used_at = now
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+@transaction.atomic
+def user_notify_by_email_set(*, user: User, value: bool) -> User:
+    """Turn the email copy of ``user``'s notifications on or off."""
+    user.notify_by_email = bool(value)
+    user.save(update_fields=["notify_by_email"])
+    return user

@@ -22,4 +22,5 @@ urlpatterns = [
     path("login/verify/", security_views.two_factor_verify_view, name="two_factor_verify"),
     path("notifications/", views.notifications_view, name="notifications"),
     path("notifications/badge/", views.notifications_badge_view, name="notifications_badge"),
+    path("settings/", views.settings_view, name="settings"),
 ]

@@ -118,7 +118,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "customers:list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Every login (staff, portal, admin) goes through the throttled backend (docs/security.md).
@@ -292,6 +292,18 @@ DANGOL_WEBANALYTICS = {
 }
 DANGOL_WEBANALYTICS_TEST_PAGES = env_bool("DANGOL_WEBANALYTICS_TEST_PAGES", default=False)
 DANGOL_WORKER_SWEEPS.append("dangol.webanalytics.ingest.webanalytics_ingest_sweep")
+# Reminders (docs/home.md): the worker's sweep queues `reminders_run_task` at most every
+# DANGOL_REMINDERS_EVERY_MINUTES; follow-ups for deals closing within N days, deals with no
+# change for N days, leads still new after N days; SLA warnings N minutes ahead.
+DANGOL_REMINDERS_EVERY_MINUTES = env_int("DANGOL_REMINDERS_EVERY_MINUTES", 5)
+DANGOL_REMINDERS = {
+    "closing_days": env_int("DANGOL_REMINDERS_CLOSING_DAYS", 7),
+    "stale_days": env_int("DANGOL_REMINDERS_STALE_DAYS", 14),
+    "lead_days": env_int("DANGOL_REMINDERS_LEAD_DAYS", 2),
+    "sla_warning_minutes": env_int("DANGOL_REMINDERS_SLA_WARNING_MINUTES", 60),
+    "sla_breach_lookback_days": env_int("DANGOL_REMINDERS_SLA_LOOKBACK_DAYS", 7),
+}
+DANGOL_WORKER_SWEEPS.append("dangol.accounts.reminders.reminders_sweep")
 
 # Predictive models (issue 5, docs/analytics.md): CLV horizon and yearly discount rate, the
 # CLV validation holdout, and churn = no purchase in DANGOL_CHURN_DAYS after a cutoff.

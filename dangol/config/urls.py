@@ -6,9 +6,9 @@ in Korean and English.
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from dangol.core import views as core_views
+from dangol.core.home import views as home_views
 from dangol.webanalytics import collect_views as webanalytics_views
 
 urlpatterns = [
@@ -31,5 +31,6 @@ urlpatterns = [
     path("", include("dangol.core.audit.urls")),
     path("jobs/<int:pk>/", core_views.job_detail, name="job_detail"),
     path("settings/custom-fields/", include("dangol.core.customfields.urls")),
-    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
+    path("home/widgets/<slug:name>/", home_views.home_widget_view, name="home_widget"),
+    path("", home_views.home_view, name="home"),
 ]

@@ -20,6 +20,7 @@ from dangol.sales.pipeline_services import ROLES_SELLING as SELLING_ROLES
 # (key, label, URL name, who may open it); the key is the URL namespace that marks the
 # entry as current; ``None`` means every staff role.
 NAVIGATION = [
+    ("home", _("Home"), "home", None),
     ("customers", _("Customers"), "customers:list", None),
     ("catalog", _("Products"), "catalog:product_list", None),
     ("sales", _("Orders"), "sales:order_list", None),
@@ -48,7 +49,8 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     role = user_role(user)
     match = getattr(request, "resolver_match", None)
-    current = match.namespace if match is not None else ""
+    # Namespaced apps are marked by namespace; the home page (no namespace) by its name.
+    current = (match.namespace or match.url_name or "") if match is not None else ""
     nav_items = (
         [
             NavItem(key=key, label=label, url=reverse(url_name), active=key == current)

@@ -217,6 +217,8 @@ class CustomerScore(models.Model):
         indexes = [
             models.Index(fields=["value_tier", "customer"], name="score_tier"),
             models.Index(fields=["rfm_segment", "customer"], name="score_segment"),
+            # Churn-risk bands and the at-risk count of the home page: range counts on it.
+            models.Index(fields=["churn_probability", "customer"], name="score_churn"),
         ]
 
     def __str__(self) -> str:

@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from dangol.core.customfields.filters import custom_filter_q
@@ -65,6 +65,7 @@ class CustomerFilters:
     value_tier: str = ""
     # Custom-field filters: ((form field name, value), ...), see core.customfields.filters.
     custom: tuple = ()
+    at_risk: bool = False  # churn risk at least AT_RISK_CHURN
 
     def apply(self, queryset: QuerySet) -> QuerySet:
         """Return ``queryset`` narrowed by the filters that are set."""
@@ -94,7 +95,17 @@ class CustomerFilters:
             condition = custom_filter_q(entity="customer", values=dict(self.custom))
             if condition is not None:
                 queryset = queryset.filter(condition)
+        if self.at_risk:
+            queryset = queryset.filter(score__churn_probability__gte=AT_RISK_CHURN)
         return queryset
+
+
+# A customer "at risk" on the home page and the list's risk filter: the churn model's
+# default cut of the at-risk report (analytics.churn.selectors.DEFAULT_MIN_CHURN).
+AT_RISK_CHURN = 0.5
+# Churn-risk bands of the manager's home page: [0, .25), [.25, .5), [.5, .75), [.75, 1]; the
+# cut AT_RISK_CHURN is an edge, so the at-risk count is a sum of whole bands.
+CHURN_BAND_EDGES = (0.0, 0.25, 0.5, 0.75)
 
 
 @dataclass(frozen=True)
@@ -459,3 +470,44 @@ def category_budget_table():
             "annual_budget": pa.array(columns[3], type=pa.decimal128(14, 2)),
         }
     )
+
+
+def customer_count(*, user, filters: CustomerFilters) -> int:
+    """Return how many customers the list shows for ``filters`` (one COUNT; no search)."""
+    return filters.apply(permissions.restrict_visible(Customer.objects.all(), user)).count()
+
+
+def customer_churn_bands(*, user) -> list[dict]:
+    """Return the visible scored customers per churn-risk band (``CHURN_BAND_EDGES``).
+
+    Each row: ``low``, ``high`` (None for the last band) and ``customers``. Counted in the
+    database: one range count per band on the ``score_churn`` index when the user sees
+    everyone, one pass over their owners' customers otherwise.
+    """
+    edges = list(CHURN_BAND_EDGES)
+    bounds = [(low, edges[i + 1] if i + 1 < len(edges) else None) for i, low in enumerate(edges)]
+    owners = permissions.visible_owner_ids(user)
+    counts = []
+    if owners is None:
+        for low, high in bounds:
+            scores = CustomerScore.objects.filter(churn_probability__gte=low)
+            if high is not None:
+                scores = scores.filter(churn_probability__lt=high)
+            counts.append(scores.count())
+    else:
+        # By owner ids (the owner index), not through a join on the owners' team.
+        visible = Customer.objects.filter(owner_id__in=owners)
+        aggregates = {
+            f"b{i}": Count(
+                "pk",
+                filter=Q(score__churn_probability__gte=low)
+                & (Q(score__churn_probability__lt=high) if high is not None else Q()),
+            )
+            for i, (low, high) in enumerate(bounds)
+        }
+        row = visible.aggregate(**aggregates)
+        counts = [row[f"b{i}"] for i in range(len(bounds))]
+    return [
+        {"low": low, "high": high, "customers": n}
+        for (low, high), n in zip(bounds, counts, strict=True)
+    ]

@@ -52,6 +52,11 @@ class CustomerFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)
     tier = forms.ChoiceField(label=_("Value tier"), required=False)
+    risk = forms.ChoiceField(
+        label=_("Churn risk"),
+        required=False,
+        choices=[ANY, ("high", _("At risk (50% or more)"))],
+    )
 
     def __init__(self, data, *, groups, owners) -> None:
         super().__init__(data)
@@ -80,6 +85,7 @@ class CustomerFilterForm(forms.Form):
             owner=data["owner"],
             value_tier=data["tier"] or "",
             custom=custom_filter_values(data),
+            at_risk=data["risk"] == "high",
         )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from dangol.accounts.roles import Role, user_role
@@ -54,8 +54,11 @@ def _visible_opportunities(user, *, trashed: bool = False):
         return opportunities
     from dangol.customers.models import Customer
 
-    visible = customer_permissions.restrict_visible(Customer.objects.all(), user)
-    return opportunities.filter(Q(customer__in=visible.values("pk")) | Q(owner=user))
+    # A correlated EXISTS probes each opportunity's customer by primary key; an IN over the
+    # visible customers built the whole list first (half a million ids for a manager at
+    # 1,000,000 customers: 1.4 s for the home page's team figures, against milliseconds).
+    visible = Customer.objects.filter(condition, pk=OuterRef("customer_id"))
+    return opportunities.filter(Q(Exists(visible)) | Q(owner=user))
 
 
 def opportunity_get(*, user, pk: int) -> Opportunity:
@@ -78,13 +81,26 @@ class BoardColumn:
     weighted: Decimal
 
 
-def pipeline_board(*, user, owner_id: int | None = None, channel: str = "") -> list[BoardColumn]:
-    """Return one column per stage with its cards (open ones, and this month's closed)."""
+def pipeline_board(
+    *,
+    user,
+    owner_id: int | None = None,
+    channel: str = "",
+    closing: tuple[dt.date, dt.date] | None = None,
+) -> list[BoardColumn]:
+    """Return one column per stage with its cards (open ones, and this month's closed).
+
+    :param closing: only opportunities expected to close between these days (inclusive).
+    """
     opportunities = _visible_opportunities(user)
     if owner_id:
         opportunities = opportunities.filter(owner_id=owner_id)
     if channel:
         opportunities = opportunities.filter(channel=channel)
+    if closing is not None:
+        opportunities = opportunities.filter(
+            expected_close__gte=closing[0], expected_close__lte=closing[1]
+        )
     totals = {
         row["stage"]: row
         for row in opportunities.values("stage").annotate(count=Count("id"), amount=Sum("amount"))
@@ -150,5 +166,116 @@ def pipeline_forecast(*, user, by: str = "owner") -> list[ForecastRow]:
             weighted=Decimal(row["weighted"] or 0).quantize(cent),
             won=(row["won"] or Decimal(0)).quantize(cent),
         )
+        for row in rows
+    ]
+
+
+def _open_opportunities():
+    return Opportunity.objects.filter(
+        deleted_at__isnull=True, stage__is_won=False, stage__is_lost=False
+    )
+
+
+def opportunity_list_closing(*, start: dt.date, end: dt.date) -> list[Opportunity]:
+    """Return the open opportunities expected to close from ``start`` to ``end`` (inclusive)."""
+    return list(
+        _open_opportunities()
+        .filter(expected_close__gte=start, expected_close__lte=end)
+        .select_related("owner")
+        .order_by("expected_close", "id")
+    )
+
+
+def opportunity_list_stale(*, since: dt.datetime) -> list[Opportunity]:
+    """Return the open opportunities with no change (``updated_at``) since ``since``."""
+    return list(
+        _open_opportunities()
+        .filter(updated_at__lt=since)
+        .select_related("owner")
+        .order_by("updated_at", "id")
+    )
+
+
+def lead_list_uncontacted(*, created_before: dt.datetime) -> list[Lead]:
+    """Return the owned leads still new (nobody contacted them) created before the time."""
+    from dangol.sales.choices import LeadStatus
+
+    return list(
+        Lead.objects.filter(
+            status=LeadStatus.NEW, owner__isnull=False, created_at__lt=created_before
+        )
+        .select_related("owner")
+        .order_by("created_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class StageTotal:
+    stage: PipelineStage
+    count: int
+    amount: Decimal
+
+
+def pipeline_stage_totals(
+    *,
+    user,
+    owner_id: int | None = None,
+    closing: tuple[dt.date, dt.date] | None = None,
+    open_only: bool = False,
+) -> list[StageTotal]:
+    """Return the number and amount of visible opportunities per stage, in board order.
+
+    One grouped query; the same rows ``pipeline_board`` counts with the same filters.
+    """
+    if owner_id is not None and owner_id == getattr(user, "pk", None):
+        # Their own deals: always visible to them (``Q(owner=user)`` above).
+        opportunities = Opportunity.objects.filter(owner_id=owner_id)
+    else:
+        opportunities = _visible_opportunities(user)
+        if owner_id:
+            opportunities = opportunities.filter(owner_id=owner_id)
+    if closing is not None:
+        opportunities = opportunities.filter(
+            expected_close__gte=closing[0], expected_close__lte=closing[1]
+        )
+    totals = {
+        row["stage"]: row
+        for row in opportunities.values("stage").annotate(count=Count("id"), amount=Sum("amount"))
+    }
+    stages = PipelineStage.objects.order_by("position")
+    if open_only:
+        stages = stages.filter(is_won=False, is_lost=False)
+    out = []
+    for stage in stages:
+        row = totals.get(stage.pk, {"count": 0, "amount": None})
+        out.append(StageTotal(stage, row["count"], row["amount"] or Decimal(0)))
+    return out
+
+
+@dataclass(frozen=True)
+class OwnerWins:
+    owner_id: int
+    owner: str
+    won: int
+    revenue: Decimal
+
+
+def opportunity_won_by_owner(*, user, start: dt.date, end: dt.date) -> list[OwnerWins]:
+    """Return won deals and their amount per owner, closed from ``start`` to ``end``.
+
+    Visible opportunities only; most revenue first.
+    """
+    from django.contrib.auth import get_user_model
+
+    rows = list(
+        _visible_opportunities(user)
+        .filter(stage__is_won=True, closed_at__date__gte=start, closed_at__date__lte=end)
+        .values("owner_id")
+        .annotate(won=Count("id"), revenue=Sum("amount"))
+        .order_by("-revenue", "owner_id")
+    )
+    owners = get_user_model().objects.in_bulk([row["owner_id"] for row in rows])
+    return [
+        OwnerWins(row["owner_id"], str(owners[row["owner_id"]]), row["won"], row["revenue"])
         for row in rows
     ]

@@ -80,10 +80,18 @@ def board(request: HttpRequest) -> HttpResponse:
     """The kanban board: one column per stage; cards move by drag and drop."""
     _require_seller(request)
     channel = request.GET.get("channel", "")
+    closing = None
+    if request.GET.get("closing") == "this-month":
+        # The home page's "deals closing this month" lands here.
+        today = timezone.localdate()
+        first = today.replace(day=1)
+        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        closing = (first, last)
     columns = selectors.pipeline_board(
         user=request.user,
         channel=channel if channel in OpportunityChannel.values else "",
         owner_id=request.user.pk if request.GET.get("mine") else None,
+        closing=closing,
     )
     return render(
         request,
@@ -264,10 +272,22 @@ def task_list(request: HttpRequest) -> HttpResponse:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 return redirect("pipeline:tasks")
+    # ?due=today or ?due=overdue: the home page's task counts land on the same tasks.
+    due = request.GET.get("due", "")
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    bounds = {
+        "today": {"due_from": start, "due_before": start + dt.timedelta(days=1)},
+        "overdue": {"due_before": start},
+    }.get(due, {})
     return render(
         request,
         "sales/pipeline/tasks.html",
-        {"tasks": task_list_open(user=request.user), "form": form, "now": timezone.now()},
+        {
+            "tasks": task_list_open(user=request.user, **bounds),
+            "form": form,
+            "now": timezone.now(),
+            "due": due if bounds else "",
+        },
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
 from dangol.core.pagination import Page, keyset_page_by_id
@@ -19,6 +19,8 @@ from dangol.service.sla import WorkCalendar, business_minutes_between
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 # A clock turns amber when less than this share of its target is left.
 WARNING_SHARE = 0.2
+# "About to breach" on the home page and the ticket list's filter: due within the hour.
+SLA_DUE_SOON = dt.timedelta(hours=1)
 
 
 def sla_calendar(*, calendar_id: int) -> WorkCalendar:
@@ -38,7 +40,7 @@ def _visible(user) -> QuerySet:
     return tickets.filter(customer__in=visible.values("pk"))
 
 
-def ticket_list(
+def _filtered(
     *,
     user,
     status: str = "",
@@ -46,13 +48,10 @@ def ticket_list(
     assignee_id: int | None = None,
     mine: bool = False,
     breached: bool = False,
+    due_within: dt.timedelta | None = None,
     customer_id: int | None = None,
-    after: int | None = None,
-    before: int | None = None,
-    size: int = 50,
-) -> Page:
-    """Return a keyset page of the tickets ``user`` may see, newest first, filtered."""
-    tickets = _visible(user).select_related("customer", "queue", "assignee", "category")
+) -> QuerySet:
+    tickets = _visible(user)
     if status == "active":
         tickets = tickets.filter(status__in=OPEN_STATUSES)
     elif status:
@@ -65,13 +64,92 @@ def ticket_list(
         tickets = tickets.filter(assignee=user)
     if customer_id:
         tickets = tickets.filter(customer_id=customer_id)
-    if breached:
+    if breached or due_within is not None:
         now = timezone.now()
-        tickets = tickets.filter(status__in=OPEN_STATUSES).filter(
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    if breached:
+        tickets = tickets.filter(
             Q(resolution_due__lt=now)
             | Q(first_responded_at__isnull=True, first_response_due__lt=now)
         )
+    if due_within is not None:
+        # About to breach: an unmet target falls due from now to now + due_within.
+        until = now + due_within
+        tickets = tickets.filter(
+            Q(resolution_due__gte=now, resolution_due__lt=until)
+            | Q(
+                first_responded_at__isnull=True,
+                first_response_due__gte=now,
+                first_response_due__lt=until,
+            )
+        )
+    return tickets
+
+
+def ticket_list(
+    *,
+    user,
+    status: str = "",
+    queue_id: int | None = None,
+    assignee_id: int | None = None,
+    mine: bool = False,
+    breached: bool = False,
+    due_within: dt.timedelta | None = None,
+    customer_id: int | None = None,
+    after: int | None = None,
+    before: int | None = None,
+    size: int = 50,
+) -> Page:
+    """Return a keyset page of the tickets ``user`` may see, newest first, filtered.
+
+    :param due_within: only open tickets with an unmet SLA target due within this time.
+    """
+    tickets = _filtered(
+        user=user,
+        status=status,
+        queue_id=queue_id,
+        assignee_id=assignee_id,
+        mine=mine,
+        breached=breached,
+        due_within=due_within,
+        customer_id=customer_id,
+    ).select_related("customer", "queue", "assignee", "category")
     return keyset_page_by_id(tickets, size=size, after=after, before=before)
+
+
+def ticket_count(
+    *,
+    user,
+    status: str = "",
+    mine: bool = False,
+    breached: bool = False,
+    due_within: dt.timedelta | None = None,
+) -> int:
+    """Return how many tickets ``ticket_list`` shows for the same filters (one COUNT)."""
+    return _filtered(
+        user=user, status=status, mine=mine, breached=breached, due_within=due_within
+    ).count()
+
+
+def ticket_count_by_status(*, user, mine: bool = False) -> dict[str, int]:
+    """Return the visible open tickets per status (assigned to ``user`` with ``mine``)."""
+    rows = (
+        _filtered(user=user, status="active", mine=mine)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["status"]: row["n"] for row in rows}
+
+
+def survey_satisfaction(*, since: dt.datetime) -> dict:
+    """Return the answered surveys since ``since``: how many and the average score (1-5)."""
+    from dangol.service.models import SatisfactionSurvey
+
+    row = SatisfactionSurvey.objects.filter(answered_at__gte=since, score__isnull=False).aggregate(
+        answered=Count("pk"), average=Avg("score")
+    )
+    return {"answered": row["answered"], "average": row["average"]}
 
 
 def ticket_get(*, user, pk: int) -> Ticket:
@@ -167,3 +245,30 @@ def ticket_get_for_customer(*, customer, pk: int) -> Ticket:
     if ticket is None:
         raise NotFoundError("No such ticket", field="ticket")
     return ticket
+
+
+@dataclass(frozen=True)
+class SlaDue:
+    """An SLA target of an open ticket that is not met yet, with when it falls due."""
+
+    ticket: Ticket
+    target: str  # "first_response" or "resolution"
+    due: dt.datetime
+
+
+def ticket_sla_due_between(*, start: dt.datetime, end: dt.datetime) -> list[SlaDue]:
+    """Return the unmet SLA targets of open tickets falling due in [start, end), by due time.
+
+    A first-response target counts only while nobody has answered; both are read from
+    the indexed due columns in two queries.
+    """
+    tickets = Ticket.objects.filter(
+        status__in=OPEN_STATUSES, deleted_at__isnull=True
+    ).select_related("assignee", "queue")
+    first = tickets.filter(
+        first_responded_at__isnull=True, first_response_due__gte=start, first_response_due__lt=end
+    )
+    resolution = tickets.filter(resolution_due__gte=start, resolution_due__lt=end)
+    dues = [SlaDue(t, "first_response", t.first_response_due) for t in first]
+    dues += [SlaDue(t, "resolution", t.resolution_due) for t in resolution]
+    return sorted(dues, key=lambda d: (d.due, d.ticket.pk, d.target))

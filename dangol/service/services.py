@@ -568,6 +568,9 @@ def ticket_escalate_due(*, now: dt.datetime | None = None) -> int:
                         kind="sla_breach",
                         text=f"SLA breached: #{ticket.pk} {ticket.subject}",
                         url=f"/service/tickets/{ticket.pk}/",
+                        # The reminder sweep's key for the same breach: notified once.
+                        dedupe_key=f"sla_breach:ticket:{ticket.pk}:resolution:"
+                        f"{timezone.localtime(ticket.resolution_due).date().isoformat()}",
                     )
                 count += 1
     return count

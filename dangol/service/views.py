@@ -32,6 +32,7 @@ class TicketFilterForm(forms.Form):
     queue = forms.ModelChoiceField(label=_("Queue"), queryset=Queue.objects.all(), required=False)
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
     breached = forms.BooleanField(label=_("Past an SLA target"), required=False)
+    due_soon = forms.BooleanField(label=_("SLA target within an hour"), required=False)
 
 
 class TicketOpenForm(forms.Form):
@@ -125,6 +126,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         queue_id=data["queue"].pk if data.get("queue") else None,
         mine=bool(data.get("mine")),
         breached=bool(data.get("breached")),
+        due_within=selectors.SLA_DUE_SOON if data.get("due_soon") else None,
         after=parse_cursor(request.GET.get("after")),
         before=parse_cursor(request.GET.get("before")),
     )

@@ -9,21 +9,23 @@ pytestmark = pytest.mark.django_db
 
 EXPECTED = {
     "admin_user": [
-        *("customers", "catalog", "sales", "pipeline", "service"),
+        *("home", "customers", "catalog", "sales", "pipeline", "service"),
         *("analytics", "webanalytics", "marketing", "integration", "automation"),
         *("customfields", "audit"),
     ],
     "manager": [
-        *("customers", "catalog", "sales", "pipeline", "service"),
+        *("home", "customers", "catalog", "sales", "pipeline", "service"),
         *("analytics", "webanalytics", "marketing", "integration", "automation", "audit"),
     ],
-    "sales": ["customers", "catalog", "sales", "pipeline", "service"],
-    "service": ["customers", "catalog", "sales", "service"],
+    "sales": ["home", "customers", "catalog", "sales", "pipeline", "service"],
+    "service": ["home", "customers", "catalog", "sales", "service"],
     "marketing": [
-        *("customers", "catalog", "sales", "service", "analytics", "webanalytics", "marketing"),
+        *("home", "customers", "catalog", "sales", "service", "analytics", "webanalytics"),
+        "marketing",
     ],
     "analyst": [
-        *("customers", "catalog", "sales", "service", "analytics", "webanalytics", "marketing"),
+        *("home", "customers", "catalog", "sales", "service", "analytics", "webanalytics"),
+        "marketing",
     ],
 }
 

@@ -81,7 +81,11 @@ def test_bad_quotes_are_refused_whole(sales, other_sales):
     assert list(Quote.objects.values_list("number", flat=True)) == ["QT-4"]
 
 
-def test_reminders_go_once_and_not_for_done_tasks(sales, django_capture_on_commit_callbacks):
+def test_reminders_go_once_and_not_for_done_tasks(
+    sales, settings, django_capture_on_commit_callbacks
+):
+    # Notification emails are background tasks after commit; run them inline here.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     sales.email, sales.notify_by_email = "sales@dangol.test", True
     sales.save()
     now = timezone.now()
