@@ -55,6 +55,7 @@ class CustomerFilterForm(forms.Form):
     risk = forms.ChoiceField(
         label=_("Churn risk"),
         required=False,
+        # xgettext:no-python-format
         choices=[ANY, ("high", _("At risk (50% or more)"))],
     )
 

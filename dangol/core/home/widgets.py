@@ -410,6 +410,7 @@ def manager_churn_risk(*, user, today: dt.date | None = None) -> Widget:
     widget = Widget("manager_churn", _("Churn risk"))
     widget.figures = [
         Figure(
+            # xgettext:no-python-format
             _("At risk (50% or more)"),
             at_risk,
             _url("customers:list", risk="high"),
