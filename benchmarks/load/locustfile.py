@@ -83,7 +83,7 @@ class StaffUser(FastHttpUser):
 
     @task(2)
     def api_detail(self) -> None:
-        pk = self.rng.choice(self.ids)
+        pk = self.rng.choice(DATA["api_ids"])
         self._get(
             f"/api/v1/customers/{pk}/",
             name="api /api/v1/customers/[id]/",

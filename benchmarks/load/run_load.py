@@ -53,7 +53,8 @@ def _loadavg() -> list[float]:
 
 
 def _run(cmd: list[str], env: dict, **kw) -> subprocess.CompletedProcess:
-    print("$", " ".join(cmd), flush=True)
+    shown = ["<prepare script>" if "\n" in part else part for part in cmd]
+    print("$", " ".join(shown), flush=True)
     return subprocess.run(cmd, env=env, cwd=REPO, check=True, **kw)  # noqa: S603
 
 
@@ -125,6 +126,8 @@ for name in (manager_name, sales_name):
 ApiToken.objects.filter(user=users[manager_name], name=token_name).delete()
 _, token = api_token_create(user=users[manager_name], name=token_name)
 
+from dangol.customers.permissions import restrict_visible
+
 live = Customer.objects.filter(merged_into__isnull=True, deleted_at__isnull=True)
 with connection.cursor() as cur:
     cur.execute("SELECT max(id) FROM customers_customer")
@@ -132,10 +135,13 @@ with connection.cursor() as cur:
 rng = random.Random(20261128)
 # Random ids by probing the id range (ids are dense); keep those that exist and are live.
 probe = sorted({rng.randint(1, top) for _ in range(sample * 2)})
-manager_ids = list(live.filter(id__in=probe).values_list("id", flat=True))[:sample]
-sales_ids = list(
-    live.filter(owner=users[sales_name]).order_by("?").values_list("id", flat=True)[:sample]
-)
+# Only customers each user may see (a manager sees the team's): a 404 counts as an error.
+seen = {name: restrict_visible(live, user) for name, user in users.items()}
+manager_ids = list(seen[manager_name].filter(id__in=probe).values_list("id", flat=True))
+if len(manager_ids) < sample // 10:
+    manager_ids = list(seen[manager_name].order_by("?").values_list("id", flat=True)[:sample])
+manager_ids = manager_ids[:sample]
+sales_ids = list(seen[sales_name].order_by("?").values_list("id", flat=True)[:sample])
 rows = list(live.filter(id__in=manager_ids[:1500]).values_list("name", "email", "phone_digits"))
 names = sorted({n[: rng.choice((2, 3))] for n, _, _ in rows if n and len(n) >= 3})
 emails = sorted({e.split("@")[0][: rng.choice((4, 5, 6))] for _, e, _ in rows if e})
@@ -190,17 +196,18 @@ def _start_server(args, env: dict, work: Path) -> subprocess.Popen:
     proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
     import requests
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"gunicorn exited; see {work / 'gunicorn.log'}")
         try:
-            requests.get(f"http://127.0.0.1:{args.port}/accounts/login/", timeout=2)
+            requests.get(f"http://127.0.0.1:{args.port}/accounts/login/", timeout=10)
             return proc
-        except requests.ConnectionError:
-            time.sleep(0.3)
+        except requests.RequestException:  # not listening yet, or workers still booting
+            time.sleep(0.5)
     proc.terminate()
-    raise SystemExit("gunicorn did not answer within 60 s")
+    proc.wait(timeout=30)
+    raise SystemExit("gunicorn did not answer within 120 s")
 
 
 def _login(base: str, username: str, password: str) -> str:
@@ -370,6 +377,7 @@ def main() -> int:
             "prefixes": prepared["prefixes"],
             "regions": prepared["regions"],
             "static_url": _static_url(base),
+            "api_ids": prepared["manager_ids"],  # the token is the manager's
         }
         (work / "load.json").write_text(json.dumps(load_data))
         env["DANGOL_LOAD_DATA"] = str(work / "load.json")
