@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,9 +27,10 @@ pytestmark = pytest.mark.django_db
 # session, user, customer, the user's role, consents, score, orders with totals, order
 # count, timeline, recommendations
 DETAIL_QUERIES = 10
-# session, user, customer groups (filter choices), the user's role, owner choices, one query
-# per search branch (name, external id, email for "Kim"), the page's rows
-SEARCH_QUERIES = 9
+# session, user, customer groups (filter choices), the user's role, owner choices, then
+# SQLite: one query per search branch (name, external id, email for "Kim") and the page's
+# rows; PostgreSQL: the branches and the rows in one query.
+SEARCH_QUERIES = {"sqlite": 9, "postgresql": 6}
 
 
 def _add_history(customer, *, orders: int, start: int = 0) -> None:
@@ -75,11 +77,11 @@ def test_the_search_runs_the_same_queries_for_more_matches(
     url = reverse("customers:list")
     assert client.get(url, {"q": "Kim"}).status_code == 200
 
-    with django_assert_num_queries(SEARCH_QUERIES):
+    with django_assert_num_queries(SEARCH_QUERIES[connection.vendor]):
         client.get(url, {"q": "Kim"})
     for i in range(2, 30):
         CustomerFactory(name=f"Kim {i}", email=f"kim{i}@example.test")
-    with django_assert_num_queries(SEARCH_QUERIES):
+    with django_assert_num_queries(SEARCH_QUERIES[connection.vendor]):
         response = client.get(url, {"q": "Kim"})
     assert len(response.context["page"].items) == 25
 
