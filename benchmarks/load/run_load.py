@@ -327,7 +327,7 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--spawn-rate", type=float, default=20)
-    parser.add_argument("--duration", type=int, default=60, help="seconds per measured phase")
+    parser.add_argument("--duration", type=int, default=45, help="seconds per measured phase")
     parser.add_argument("--warmup", type=int, default=15, help="seconds of unrecorded load")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--port", type=int, default=8300)
