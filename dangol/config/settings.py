@@ -153,8 +153,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every start when it is missing
-# Serve static files straight from the apps (no collectstatic step for the demo).
-WHITENOISE_USE_FINDERS = True
+# The demo and tests serve static files straight from the apps (no collectstatic step).
+# Production runs `dangol collectstatic` and sets DANGOL_STATIC_COLLECTED=1: WhiteNoise then
+# serves the collected files, gzip/brotli-compressed, under content-hashed names with
+# far-future cache headers (docs/operations.md, "Production server").
+STATIC_COLLECTED = env_bool("DANGOL_STATIC_COLLECTED", default=False) and not DEBUG
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
+if STATIC_COLLECTED:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DANGOL_SECURE_COOKIES", default=False)

@@ -9,7 +9,8 @@ file twice changes nothing (neither ``version`` nor ``updated_at``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -32,8 +33,11 @@ from dangol.customers.models import ConsentEvent, Customer, CustomerGroup
 
 _STAGE = "tmp_customer_upsert"
 MERGE_STEP = 100_000
-# Smallest load for which PostgreSQL rebuilds the indexes instead of maintaining them.
+# Smallest load for which the indexes are rebuilt instead of maintained row by row.
 REBUILD_MIN_ROWS = 100_000
+# SQLite: the trigger that copies each new name into the FTS5 search table (migration 0002).
+_FTS_TABLE = "customers_customer_fts"
+_FTS_INSERT_TRIGGER = "customers_customer_fts_ai"
 # Columns of the customer record an import writes, with their staging type.
 COLUMNS: list[tuple[str, str]] = [
     ("external_id", "text"),
@@ -300,10 +304,13 @@ def customer_bulk_merge(
         new_custom = custom_json_sql("t.custom_fields") if custom else "%s"
         cursor.execute(f"SELECT COUNT(*) FROM {target}")
         before = cursor.fetchone()[0]
-        # A load that at least doubles the table builds its indexes afresh (PostgreSQL):
+        # A load that at least doubles the table builds its indexes afresh:
         # 1M new rows in ~20 indexes, maintained row by row, dominate the import.
         rebuild = inserted >= max(before, REBUILD_MIN_ROWS)
-        with indexes_rebuilt_after(table=target, enabled=rebuild):
+        with (
+            indexes_rebuilt_after(table=target, enabled=rebuild),
+            _sqlite_indexes_rebuilt_after(table=target, enabled=rebuild),
+        ):
             # The merge runs in slices of the staged rows, so that a million-row import
             # shows progress through its longest step, not only through the staging.
             # Slices of MERGE_STEP staged rows (seq is a file line: gaps are possible).
@@ -350,6 +357,63 @@ def customer_bulk_merge(
         unchanged=total - inserted - updated,
         extra={"consent_events": consent_events},
     )
+
+
+@contextmanager
+def _sqlite_indexes_rebuilt_after(*, table: str, enabled: bool) -> Iterator[None]:
+    """SQLite: drop the customers' secondary indexes and FTS trigger; rebuild them on exit.
+
+    SQLite's counterpart of ``core.bulk.indexes_rebuilt_after`` for a load that at least
+    doubles the table. Thirteen indexes maintained row by row (most on random keys: names,
+    emails, phones) and a trigger per row into the FTS5 table cost more than building each
+    index once by sorting and filling the search table in one statement. Unique indexes
+    stay (``ON CONFLICT`` needs them); the UPDATE and DELETE triggers stay, so the names of
+    updated rows are re-indexed as before. Inside the import's transaction: a failure rolls
+    back the DDL with the rows, and readers keep seeing the old table until commit. Planner
+    statistics of the dropped indexes go with them, so the table is analysed again when it
+    had statistics. No-op on PostgreSQL and when ``enabled`` is false.
+    """
+    if not enabled or connection.vendor != "sqlite":
+        yield
+        return
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+            [table],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+            [_FTS_INSERT_TRIGGER],
+        )
+        trigger = cursor.fetchone()
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {qn(table)}")
+        last_id = cursor.fetchone()[0]
+        cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        had_stats = False
+        if cursor.fetchone():
+            cursor.execute("SELECT 1 FROM sqlite_stat1 WHERE tbl = %s LIMIT 1", [table])
+            had_stats = cursor.fetchone() is not None
+        for name, _sql in indexes:
+            cursor.execute(f"DROP INDEX {qn(name)}")
+        if trigger:
+            cursor.execute(f"DROP TRIGGER {qn(_FTS_INSERT_TRIGGER)}")
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in indexes:
+            cursor.execute(sql)
+        if trigger:
+            # Ids only grow (AUTOINCREMENT): the rows past the old maximum are the new ones.
+            cursor.execute(
+                f"INSERT INTO {_FTS_TABLE}(rowid, name) "
+                f"SELECT id, name FROM {qn(table)} WHERE id > %s ORDER BY id",
+                [last_id],
+            )
+            cursor.execute(trigger[0])
+        if had_stats:
+            cursor.execute(f"ANALYZE {qn(table)}")
 
 
 def _stage(frame: pd.DataFrame, progress: Callable[[int], None] | None) -> None:

@@ -408,17 +408,25 @@ def customer_owner_choices(*, user) -> list:
 
 
 def customer_consent_latest(*, customer: Customer) -> dict[str, ConsentEvent | None]:
-    """Return the latest grant or withdrawal per consent channel (``None`` if never)."""
+    """Return the latest grant or withdrawal per consent channel (``None`` if never).
+
+    One query for all channels: the newest event per channel by a window over the
+    ``(customer, channel, occurred_at)`` index, not one query per channel.
+    """
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
     from dangol.customers.choices import ConsentChannel
 
-    latest: dict[str, ConsentEvent | None] = {}
-    for channel in ConsentChannel.values:
-        latest[channel] = (
-            ConsentEvent.objects.filter(customer=customer, channel=channel)
-            .select_related("actor")
-            .order_by("-occurred_at", "-id")
-            .first()
-        )
+    newest_first = [F("occurred_at").desc(), F("id").desc()]
+    events = (
+        ConsentEvent.objects.filter(customer=customer)
+        .select_related("actor")
+        .annotate(rank=Window(RowNumber(), partition_by=[F("channel")], order_by=newest_first))
+        .filter(rank=1)
+    )
+    latest: dict[str, ConsentEvent | None] = dict.fromkeys(ConsentChannel.values)
+    latest.update((event.channel, event) for event in events)
     return latest
 
 

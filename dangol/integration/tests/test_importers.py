@@ -498,3 +498,68 @@ def test_large_first_order_load_rebuilds_indexes_and_keys_on_postgresql(
     assert (result.inserted, result.extra["lines_written"]) == (2, 3)
     assert (_schema_of("sales_order"), _schema_of("sales_orderline")) == before
     assert OrderLine.objects.filter(order__number="O1").count() == 2
+
+
+def _sqlite_schema_of(table: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = %s ORDER BY name",
+            [table],
+        )
+        return cursor.fetchall()
+
+
+def _fts_ids(text: str) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rowid FROM customers_customer_fts WHERE customers_customer_fts MATCH %s "
+            "ORDER BY rowid",
+            [f'"{text}"'],
+        )
+        return [r[0] for r in cursor.fetchall()]
+
+
+@pytest.mark.django_db
+def test_large_load_rebuilds_indexes_and_search_on_sqlite(tmp_path, retail, monkeypatch):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's index rebuild")
+    from dangol.customers import bulk
+
+    existing = Customer.objects.create(external_id="C001", name="옛이름 고객")
+    monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 1)  # the rebuild path, on a small file
+    before = _sqlite_schema_of("customers_customer")
+    assert sum(1 for kind, _, _ in before if kind == "index") >= 10
+    assert any(name == "customers_customer_fts_ai" for _, name, _ in before)
+
+    result = import_file(kind="customers", path=customers_csv(tmp_path))
+
+    assert (result.inserted, result.updated) == (2, 1)
+    assert _sqlite_schema_of("customers_customer") == before
+    by_ext = dict(Customer.objects.values_list("external_id", "id"))
+    # New rows were added to the search table after the load, the updated name through
+    # the UPDATE trigger (old name gone), and a later insert through the trigger again.
+    assert _fts_ids("주식회사") == [by_ext["C002"]]
+    assert _fts_ids("Jisoo") == [by_ext["C003"]]
+    assert _fts_ids("홍길동") == [existing.pk]
+    assert _fts_ids("옛이름") == []
+    later = Customer.objects.create(external_id="C004", name="나중고객")
+    assert _fts_ids("나중고") == [later.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_index_rebuild_is_undone_with_a_failed_import(monkeypatch):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's index rebuild")
+    from django.db import transaction
+
+    from dangol.customers import bulk
+
+    before = _sqlite_schema_of("customers_customer")
+    with (
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+        bulk._sqlite_indexes_rebuilt_after(table="customers_customer", enabled=True),
+    ):
+        assert _sqlite_schema_of("customers_customer") != before
+        raise RuntimeError("the load failed")
+    assert _sqlite_schema_of("customers_customer") == before

@@ -1,0 +1,26 @@
+"""Gunicorn settings for production.
+
+Run ``gunicorn -c python:dangol.config.gunicorn dangol.config.wsgi``.
+
+Defaults suit a small machine (docs/operations.md, "Production server"): one process per
+core plus one, each with a few threads. Requests mostly wait on the database, so threads
+overlap that wait without the memory of more processes; each thread keeps its own
+persistent database connection (``CONN_MAX_AGE``), so workers x threads connections.
+Override with ``DANGOL_BIND``, ``DANGOL_WEB_WORKERS``, ``DANGOL_WEB_THREADS`` and
+``DANGOL_WEB_TIMEOUT``, or with gunicorn's own flags after ``-c``.
+"""
+
+import os
+
+from dangol.config.env import env_int, env_str
+
+bind = env_str("DANGOL_BIND", "127.0.0.1:8000")
+workers = env_int("DANGOL_WEB_WORKERS", (os.cpu_count() or 1) + 1)
+worker_class = "gthread"
+threads = env_int("DANGOL_WEB_THREADS", 4)
+timeout = env_int("DANGOL_WEB_TIMEOUT", 60)
+# Recycle workers now and then (with jitter, so not all at once) to bound slow leaks.
+max_requests = env_int("DANGOL_WEB_MAX_REQUESTS", 5000)
+max_requests_jitter = max_requests // 10
+accesslog = env_str("DANGOL_ACCESS_LOG", "") or None
+errorlog = "-"
