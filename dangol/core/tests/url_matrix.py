@@ -30,7 +30,8 @@ IDENTITIES = (
 )
 
 # The value of each path converter, by URL name: a key of the test's world (an object's
-# id) or a literal.
+# id) or a literal. A literal that is also a world key (the kind "customer") is named
+# through a world key of its own ("kind:customer").
 ARGS: dict[str, dict[str, str]] = {
     "api:token_detail": {"pk": "token"},
     "api:customer_detail": {"pk": "customer"},
