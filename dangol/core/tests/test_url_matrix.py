@@ -90,11 +90,15 @@ def _fill(route: str, key: str, world: dict) -> str:
 def world(db, users_by_role, team):
     """One of each object the URLs name, owned so that sales and the manager see them."""
     from dangol.analytics.models import ModelRun
+    from dangol.automation.tests.factories import EmailTemplateFactory, RuleFactory
+    from dangol.core.audit.services import record_trash
+    from dangol.core.customfields.services import custom_field_create
     from dangol.core.models import Job
     from dangol.portal.models import Partner, PortalAccount
     from dangol.sales.pipeline_services import lead_capture, opportunity_create
     from dangol.service.models import SatisfactionSurvey
     from dangol.service.services import ticket_open
+    from dangol.webanalytics.services import site_create
 
     sales = users_by_role[Role.SALES]
     admin = users_by_role[Role.ADMIN]
@@ -129,6 +133,14 @@ def world(db, users_by_role, team):
     partner = Partner.objects.create(code="P1", name="Matrix partner")
     partner_user = UserFactory(username="partner@x.test")
     PortalAccount.objects.create(user=partner_user, partner=partner)
+    rule = RuleFactory()
+    template = EmailTemplateFactory()
+    custom_field = custom_field_create(
+        actor=admin, entity="customer", key="matrix", label="Matrix", field_type="text"
+    )
+    site_create(key="matrix", name="Matrix site")
+    # A customer in the trash, for the restore and purge URLs (the other customer stays live).
+    trashed = record_trash(instance=CustomerFactory(name="Trashed", owner=sales), actor=admin)
     identities = {"anon": None, **{role.value: user for role, user in users_by_role.items()}}
     identities["customer"] = portal_user
     identities["partner"] = partner_user
@@ -146,6 +158,12 @@ def world(db, users_by_role, team):
         "job": job.pk,
         "model_run": model_run.pk,
         "token": token.pk,
+        "rule": rule.pk,
+        "email_template": template.pk,
+        "custom_field": custom_field.pk,
+        "trashed_customer": trashed.pk,
+        # Literal path values that would otherwise collide with a key above.
+        "kind:customer": "customer",
     }
 
 

@@ -30,7 +30,8 @@ IDENTITIES = (
 )
 
 # The value of each path converter, by URL name: a key of the test's world (an object's
-# id) or a literal.
+# id) or a literal. A literal that is also a world key (the kind "customer") is named
+# through a world key of its own ("kind:customer").
 ARGS: dict[str, dict[str, str]] = {
     "api:token_detail": {"pk": "token"},
     "api:customer_detail": {"pk": "customer"},
@@ -96,6 +97,37 @@ ARGS: dict[str, dict[str, str]] = {
     "integration:import_summary": {"pk": "job"},
     "integration:import_rejects": {"pk": "job"},
     "job_detail": {"pk": "job"},
+    "api:trash_purge": {"kind": "kind:customer", "pk": "trashed_customer"},
+    "api:customer_personal_data": {"pk": "customer"},
+    "api:customer_erase": {"pk": "customer"},
+    "api:record_history": {"kind": "kind:customer", "pk": "customer"},
+    "api:record_revert": {"kind": "kind:customer", "pk": "customer"},
+    "api:record_trash": {"kind": "kind:customer", "pk": "customer"},
+    "api:record_restore": {"kind": "kind:customer", "pk": "trashed_customer"},
+    "api:automation_rule_detail": {"pk": "rule"},
+    "api:automation_rule_runs": {"pk": "rule"},
+    "api:automation_rule_test": {"pk": "rule"},
+    "webanalytics:report": {"slug": "traffic"},
+    "webanalytics:report_export": {"slug": "traffic"},
+    "webanalytics:test_page": {"name": "a"},
+    "automation:rule_edit": {"pk": "rule"},
+    "automation:rule_active": {"pk": "rule"},
+    "automation:rule_delete": {"pk": "rule"},
+    "automation:rule_runs": {"pk": "rule"},
+    "automation:rule_test": {"pk": "rule"},
+    "automation:template_edit": {"pk": "email_template"},
+    "audit:history": {"kind": "kind:customer", "pk": "customer"},
+    "audit:revert": {"kind": "kind:customer", "pk": "customer"},
+    "audit:trash_record": {"kind": "kind:customer", "pk": "customer"},
+    "audit:restore": {"kind": "kind:customer", "pk": "trashed_customer"},
+    "audit:purge": {"kind": "kind:customer", "pk": "trashed_customer"},
+    "audit:privacy_export": {"pk": "customer"},
+    "audit:privacy_erase": {"pk": "customer"},
+    "customfields:edit": {"pk": "custom_field"},
+    "customfields:archive": {"pk": "custom_field"},
+    "customfields:delete": {"pk": "custom_field"},
+    "customfields:record_edit": {"entity": "kind:customer", "pk": "customer"},
+    "home_widget": {"name": "manager_trend"},
 }
 
 # Pages anyone may open without signing in (checked on top of the rows below: no other
@@ -113,6 +145,7 @@ PUBLIC = frozenset(
         "service:survey",  # a satisfaction survey, reached by its secret token
         "pipeline:lead_form_public",  # the public lead form
         "admin:login",
+        "webanalytics_collect",  # the tracker's beacon, sent by any visitor's browser
     }
 )
 
@@ -124,6 +157,7 @@ POST_BODIES: dict[str, dict[str, str]] = {
     "service:ticket_status": {"status": "pending", "version": "1"},
     "service:ticket_assign": {"queue": "", "assignee": ""},
     "pipeline:opportunity_move": {"stage": "won", "version": "1"},
+    "customfields:record_edit": {"cf_matrix": "Matrix value"},
 }
 
 #                anon admin mgr sales mkt svc analyst customer partner
@@ -361,5 +395,140 @@ MATRIX: dict[str, dict[str, str]] = {
     "integration:import_summary": {"get": "L 200 404 404 404 404 404 P P"},
     "integration:import_rejects": {"get": "L 404 404 404 404 404 404 P P"},
     "job_detail": {"get": "L 200 404 404 404 404 404 P P"},
-    "home": {"get": "R R R R R R R P P"},
+    "home": {"get": "L 200 200 200 200 200 200 P P"},
+    # History, trash and personal data (docs/privacy.md): trash and personal data for
+    # admins and managers; history for whoever sees the record; purge for admins.
+    "api:trash_list": {"get": "401 200 200 403 403 403 403 403 403"},
+    "api:trash_purge": {
+        "get": "401 405 405 405 405 405 405 403 403",
+        "post": "401 405 405 405 405 405 405 403 403",
+    },
+    "api:customer_personal_data": {"get": "401 200 200 403 403 403 403 403 403"},
+    "api:customer_erase": {
+        "get": "401 405 405 405 405 405 405 403 403",
+        "post": "401 415 415 415 415 415 415 403 403",
+    },
+    "api:record_history": {"get": "401 200 200 200 200 200 200 403 403"},
+    "api:record_revert": {
+        "get": "401 405 405 405 405 405 405 403 403",
+        "post": "401 415 415 415 415 415 415 403 403",
+    },
+    "api:record_trash": {
+        "get": "401 405 405 405 405 405 405 403 403",
+        "post": "401 * * 403 403 403 403 403 403",
+    },
+    "api:record_restore": {
+        "get": "401 405 405 405 405 405 405 403 403",
+        "post": "401 * * 403 403 403 403 403 403",
+    },
+    "audit:trash": {"get": "L 200 200 403 403 403 403 P P"},
+    "audit:history": {"get": "L 200 200 200 200 200 200 P P"},
+    "audit:revert": {"get": "L 405 405 405 405 405 405 P P", "post": "L R R R R R R P P"},
+    "audit:trash_record": {"get": "L 405 405 405 405 405 405 P P", "post": "L * * R R R R P P"},
+    "audit:restore": {"get": "L 405 405 405 405 405 405 P P", "post": "L * * R R R R P P"},
+    "audit:purge": {
+        "get": "L 200 403 403 403 403 403 P P",
+        "post": "L 200 403 403 403 403 403 P P",
+    },
+    "audit:privacy_export": {"get": "L 200 200 403 403 403 403 P P"},
+    "audit:privacy_erase": {
+        "get": "L 200 200 403 403 403 403 P P",
+        "post": "L 200 200 403 403 403 403 P P",
+    },
+    # Automation (docs/automation.md): admins write, managers read, others 403.
+    "api:automation_rules": {
+        "get": "401 200 200 403 403 403 403 403 403",
+        "post": "401 415 403 403 403 403 403 403 403",
+    },
+    "api:automation_rule_detail": {"get": "401 200 200 403 403 403 403 403 403"},
+    "api:automation_rule_runs": {"get": "401 200 200 403 403 403 403 403 403"},
+    "api:automation_rule_test": {
+        "get": "401 405 405 403 403 403 403 403 403",
+        "post": "401 415 415 403 403 403 403 403 403",
+    },
+    "api:automation_templates": {
+        "get": "401 200 200 403 403 403 403 403 403",
+        "post": "401 415 403 403 403 403 403 403 403",
+    },
+    "automation:rule_list": {"get": "L 200 200 403 403 403 403 P P"},
+    "automation:rule_new": {
+        "get": "L 200 200 403 403 403 403 P P",
+        "post": "L 400 403 403 403 403 403 P P",
+    },
+    "automation:rule_form": {
+        "get": "L 405 405 405 405 405 405 P P",
+        "post": "L 200 200 403 403 403 403 P P",
+    },
+    "automation:rule_edit": {
+        "get": "L 200 200 403 403 403 403 P P",
+        "post": "L 400 403 403 403 403 403 P P",
+    },
+    "automation:rule_active": {
+        "get": "L 405 405 405 405 405 405 P P",
+        "post": "L * 403 403 403 403 403 P P",
+    },
+    "automation:rule_delete": {
+        "get": "L 405 405 405 405 405 405 P P",
+        "post": "L * 403 403 403 403 403 P P",
+    },
+    "automation:rule_runs": {"get": "L 200 200 403 403 403 403 P P"},
+    "automation:rule_test": {"get": "L 200 200 403 403 403 403 P P"},
+    "automation:template_list": {"get": "L 200 200 403 403 403 403 P P"},
+    "automation:template_new": {
+        "get": "L 200 200 403 403 403 403 P P",
+        "post": "L 200 403 403 403 403 403 P P",
+    },
+    "automation:template_edit": {
+        "get": "L 200 200 403 403 403 403 P P",
+        "post": "L 200 403 403 403 403 403 P P",
+    },
+    # Custom fields (docs/custom-fields.md): definitions for admins only; a record's
+    # values with the roles of the record's app.
+    "customfields:list": {"get": "L 200 403 403 403 403 403 P P"},
+    "customfields:create": {
+        "get": "L 200 403 403 403 403 403 P P",
+        "post": "L 400 403 403 403 403 403 P P",
+    },
+    "customfields:edit": {
+        "get": "L 200 403 403 403 403 403 P P",
+        "post": "L 400 403 403 403 403 403 P P",
+    },
+    "customfields:archive": {
+        "get": "L 405 405 405 405 405 405 P P",
+        "post": "L * 403 403 403 403 403 P P",
+    },
+    "customfields:delete": {
+        "get": "L 200 403 403 403 403 403 P P",
+        "post": "L 400 403 403 403 403 403 P P",
+    },
+    "customfields:record_edit": {
+        "get": "L 200 200 200 200 200 200 P P",
+        "post": "L * * * 403 403 403 P P",
+    },
+    # Web analytics: reports for admins, managers, marketing and analysts; the tracker's
+    # collect endpoint is public (POST only).
+    "webanalytics:home": {"get": "L R R 403 R 403 R P P"},
+    "webanalytics:report": {"get": "L 200 200 403 200 403 200 P P"},
+    "webanalytics:report_export": {"get": "L 200 200 403 200 403 200 P P"},
+    "webanalytics:test_page": {"get": "404 404 404 404 404 404 404 P P"},
+    "webanalytics_collect": {
+        "get": "405 405 405 405 405 405 405 405 405",
+        "post": "400 400 400 400 400 400 400 400 400",
+    },
+    "api:webanalytics_report_traffic": {"get": "401 200 200 403 200 403 200 403 403"},
+    "api:webanalytics_report_entry_pages": {"get": "401 200 200 403 200 403 200 403 403"},
+    "api:webanalytics_report_exit_pages": {"get": "401 200 200 403 200 403 200 403 403"},
+    "api:webanalytics_report_channels": {"get": "401 200 200 403 200 403 200 403 403"},
+    "api:webanalytics_report_search": {"get": "401 200 200 403 200 403 200 403 403"},
+    "api:webanalytics_report_site_search": {"get": "401 200 200 403 200 403 200 403 403"},
+    "api:webanalytics_report_technology": {"get": "401 200 200 403 200 403 200 403 403"},
+    "api:webanalytics_report_pages": {"get": "401 200 200 403 200 403 200 403 403"},
+    "api:webanalytics_report_errors": {"get": "401 200 200 403 200 403 200 403 403"},
+    "api:webanalytics_report_visitors": {"get": "401 200 200 403 200 403 200 403 403"},
+    "api:webanalytics_report_goals": {"get": "401 200 200 403 200 403 200 403 403"},
+    # The funnel report needs its steps: 400 to those allowed, before anything is read.
+    "api:webanalytics_report_funnel": {"get": "401 400 400 403 400 403 400 403 403"},
+    "accounts:settings": {"get": "L 200 200 200 200 200 200 P P"},
+    # The home dashboards (docs/home.md): a widget only for the roles whose tab has it.
+    "home_widget": {"get": "L 200 200 404 404 404 404 P P"},
 }
