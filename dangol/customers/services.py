@@ -218,7 +218,7 @@ def _customer_write(
         return customer
     before = audit_snapshot(customer)
     version = customer.version if expected_version is None else expected_version
-    before = {name: getattr(customer, Customer._meta.get_field(name).attname) for name in changes}
+    old_values = {n: getattr(customer, Customer._meta.get_field(n).attname) for n in changes}
     _apply_and_validate(customer, changes)
     update_fields = {*changes, "phone_digits"}
     attnames = (Customer._meta.get_field(name).attname for name in update_fields)
@@ -241,7 +241,8 @@ def _customer_write(
         event="updated",
         key=f"v{customer.version}",
         changes={
-            n: [before[n], getattr(customer, Customer._meta.get_field(n).attname)] for n in changes
+            n: [old_values[n], getattr(customer, Customer._meta.get_field(n).attname)]
+            for n in changes
         },
     )
     return customer

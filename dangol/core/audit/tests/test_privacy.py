@@ -15,6 +15,7 @@ from dangol.catalog.tests.factories import ProductFactory
 from dangol.core.audit.errors import ValidationError
 from dangol.core.audit.models import AuditEntry
 from dangol.core.audit.services import customer_revert
+from dangol.core.customfields.services import custom_field_create
 from dangol.customers.errors import PermissionDeniedError
 from dangol.customers.models import CategoryBudget, ConsentEvent, Customer, CustomerScore
 from dangol.customers.privacy import customer_erase, customer_personal_data_export
@@ -56,6 +57,9 @@ def everything(admin_user):
         channel="field",
     )
     customer = opportunity.customer
+    custom_field_create(
+        actor=admin_user, entity="customer", key="hobby", label="Hobby", field_type="text"
+    )
     customer_update(
         actor=admin_user,
         customer=customer,

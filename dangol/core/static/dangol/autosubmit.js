@@ -6,3 +6,12 @@ document.addEventListener("change", function (event) {
     control.form.submit();
   }
 });
+
+// Ask before a form marked data-confirm="question" is sent (instead of onsubmit="...").
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form && form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+  }
+});
