@@ -25,12 +25,14 @@ from dangol.touchpoints.tests.factories import InteractionFactory
 pytestmark = pytest.mark.django_db
 
 # session, user, customer, the user's role, consents, score, orders with totals, order
-# count, timeline, recommendations
-DETAIL_QUERIES = 10
+# count, timeline, recommendations, the custom-field definitions (one query, any number)
+DETAIL_QUERIES = 11
 # session, user, customer groups (filter choices), the user's role, owner choices, then
-# SQLite: one query per search branch (name, external id, email for "Kim") and the page's
-# rows; PostgreSQL: the branches and the rows in one query.
-SEARCH_QUERIES = {"sqlite": 9, "postgresql": 6}
+# SQLite: one query per search branch (name, external id, email for "Kim"), one keeping
+# the prefix branches' ids that are not in the trash, and the page's rows; PostgreSQL: the
+# branches and the rows in one query; the custom-field definitions of the list columns and
+# of the filters (a query each, any number of fields).
+SEARCH_QUERIES = {"sqlite": 12, "postgresql": 8}
 
 
 def _add_history(customer, *, orders: int, start: int = 0) -> None:
