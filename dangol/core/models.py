@@ -3,10 +3,39 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
+# field -> {value: label}: the choices of a model field never change while the process runs
+# (fields with callable choices are left out and looked up as Django does).
+_CHOICE_LABELS: dict[models.Field, dict] = {}
 
-class BaseModel(models.Model):
+
+class FastDisplayMixin:
+    """Make ``get_<field>_display()`` look its label up in a dict built once per field.
+
+    Django rebuilds the dict of a field's choices on every call; pages print these labels
+    in every row (the 360 page ~30 times), so that was a measurable share of their CPU.
+    The result is the same: the label (translated now, in the active language) or the
+    value itself when it is not one of the choices.
+    """
+
+    def _get_FIELD_display(self, field):
+        labels = _CHOICE_LABELS.get(field)
+        if labels is None:
+            if not isinstance(field.choices, list | tuple):
+                return super()._get_FIELD_display(field)
+            labels = _CHOICE_LABELS[field] = dict(make_hashable(field.flatchoices))
+        value = getattr(self, field.attname)
+        try:
+            label = labels.get(value, value)
+        except TypeError:  # an unhashable value (a list in a JSON field's choices)
+            label = labels.get(make_hashable(value), value)
+        return force_str(label, strings_only=True)
+
+
+class BaseModel(FastDisplayMixin, models.Model):
     """Give every domain model ``created_at`` and ``updated_at``.
 
     ``created_at`` takes a default rather than ``auto_now_add`` so that imports and the

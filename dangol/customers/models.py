@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangol.core.models import BaseModel
+from dangol.core.models import BaseModel, FastDisplayMixin
 from dangol.customers.choices import (
     AcquisitionChannel,
     ConsentChannel,
@@ -188,7 +188,7 @@ class ConsentEvent(models.Model):
         return f"{self.channel} {verb} {self.occurred_at:%Y-%m-%d}"
 
 
-class CustomerScore(models.Model):
+class CustomerScore(FastDisplayMixin, models.Model):
     """Analytic results written back to one customer (tier, RFM, CLV, churn risk).
 
     Kept apart from ``Customer`` so that a nightly write-back of a million scores does not
