@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +36,23 @@ NAVIGATION = [
 ]
 
 
+# (resolver, script prefix) -> {URL name: path}: what ``reverse`` returns cannot change
+# while both stay the same (``clear_url_caches`` makes a new resolver).
+_NAV_URLS: dict[tuple, dict[str, str]] = {}
+
+
+def _nav_urls() -> dict[str, str]:
+    """Return the navigation's URLs, reversed once per URLconf and script prefix."""
+    key = (get_resolver(get_urlconf()), get_script_prefix())
+    urls = _NAV_URLS.get(key)
+    if urls is None:
+        urls = {url_name: reverse(url_name) for _k, _l, url_name, _r in NAVIGATION}
+        if len(_NAV_URLS) > 32:  # a test that swaps URLconfs over and over
+            _NAV_URLS.clear()
+        _NAV_URLS[key] = urls
+    return urls
+
+
 @dataclass(frozen=True)
 class NavItem:
     key: str
@@ -51,9 +68,10 @@ def navigation(request) -> dict:
     match = getattr(request, "resolver_match", None)
     # Namespaced apps are marked by namespace; the home page (no namespace) by its name.
     current = (match.namespace or match.url_name or "") if match is not None else ""
+    urls = _nav_urls()
     nav_items = (
         [
-            NavItem(key=key, label=label, url=reverse(url_name), active=key == current)
+            NavItem(key=key, label=label, url=urls[url_name], active=key == current)
             for key, label, url_name, roles in NAVIGATION
             if roles is None or role in roles
         ]
