@@ -16,6 +16,7 @@ from dangol.accounts.models import User
 from dangol.core.api.exceptions import PreconditionFailed
 from dangol.core.api.http import IF_MATCH_PARAMETER, etag, if_match_version
 from dangol.core.api.pagination import CursorQuerySerializer, cursor_page_serializer, page_data
+from dangol.core.api.read import output_data
 from dangol.core.audit.services import record_trash
 from dangol.core.customfields.api import CustomFieldsField
 from dangol.customers import permissions
@@ -194,7 +195,7 @@ class ConsentInputSerializer(serializers.Serializer):
 
 
 def _customer_response(request: Request, customer: Customer, code: int = 200) -> Response:
-    data = CustomerOutputSerializer(customer, context={"request": request}).data
+    data = output_data(CustomerOutputSerializer, customer, context={"request": request})
     return Response(data, status=code, headers={"ETag": etag(customer.version)})
 
 

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
 
+from dangol.core.api.read import output_data
 from dangol.core.pagination import Page
 
 MAX_PAGE_SIZE = 100
@@ -103,7 +104,7 @@ def page_data(*, request: Request, page: Page, item: type[serializers.Serializer
         return replace_query_param(url, CURSOR_PARAM, cursor)
 
     return {
-        "results": item(page.items, many=True, context={"request": request}).data,
+        "results": output_data(item, page.items, many=True, context={"request": request}),
         "next": link(next_cursor),
         "previous": link(prev_cursor),
         "next_cursor": next_cursor,

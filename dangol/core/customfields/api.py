@@ -49,10 +49,27 @@ class CustomFieldsField(serializers.DictField):
         return self._cached
 
     def to_representation(self, value):
-        values = value or {}
-        return {
-            d.key: output_value(d, values[d.key]) for d in self._definitions() if d.key in values
-        }
+        return _represent(self._definitions(), value)
+
+    def representation_for_call(self):
+        """Return a ``to_representation`` for one response (``dangol.core.api.read``).
+
+        The definitions are read once per response, on first use, and kept in the
+        returned function rather than on this field, which is shared between requests.
+        """
+        definitions: list = []
+
+        def represent(value):
+            if not definitions:
+                definitions.append(custom_field_definitions(entity=self.entity))
+            return _represent(definitions[0], value)
+
+        return represent
+
+
+def _represent(definitions: list, value) -> dict[str, Any]:
+    values = value or {}
+    return {d.key: output_value(d, values[d.key]) for d in definitions if d.key in values}
 
 
 def _value_schema(definition, direction: str) -> dict[str, Any]:
