@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
+from dangol.core.prepared import PreparedQuery
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -49,7 +51,18 @@ def user_role(user) -> Role | None:
     cached = getattr(user, "_dangol_role", False)
     if cached is not False:
         return cached
-    names = set(user.groups.values_list("name", flat=True))
+    names = set(_group_names(user.pk))
     role = next((r for r in ROLE_PRECEDENCE if r.value in names), None)
     user._dangol_role = role
     return role
+
+
+def _group_names_query(user_id: int):
+    from django.contrib.auth.models import Group
+
+    # What ``user.groups.values_list("name", flat=True)`` reads.
+    return Group.objects.filter(user__id=user_id).values_list("name", flat=True)
+
+
+# Every signed-in request reads the role: compiled once per connection (core/prepared.py).
+_group_names = PreparedQuery(_group_names_query)

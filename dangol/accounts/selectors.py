@@ -5,6 +5,7 @@ from __future__ import annotations
 from dangol.accounts.errors import NotFoundError
 from dangol.accounts.models import ApiToken, User
 from dangol.accounts.services import api_token_hash
+from dangol.core.prepared import PreparedQuery
 
 # secrets.token_urlsafe(32) gives 43 characters; anything far longer is not a token and
 # is not worth hashing.
@@ -19,11 +20,17 @@ def api_token_authenticate(*, plaintext: str) -> ApiToken | None:
     """
     if not plaintext or len(plaintext) > MAX_TOKEN_LENGTH:
         return None
-    return (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=api_token_hash(plaintext), revoked_at__isnull=True)
-        .first()
-    )
+    rows = _active_token_by_hash(api_token_hash(plaintext))
+    return rows[0] if rows else None
+
+
+# Every API request looks its token up: compiled once per connection (core/prepared.py).
+# ``first()`` on the model's ordering, as before.
+_active_token_by_hash = PreparedQuery(
+    lambda key_hash: ApiToken.objects.select_related("user").filter(
+        key_hash=key_hash, revoked_at__isnull=True
+    )[:1]
+)
 
 
 def api_token_list(*, user: User, include_revoked: bool = False) -> list[ApiToken]:

@@ -38,6 +38,7 @@ from django.db.models.expressions import RawSQL
 from dangol.core.customfields.filters import custom_filter_q
 from dangol.core.errors import NotFoundError
 from dangol.core.pagination import Page, keyset_page_by_id
+from dangol.core.prepared import PreparedQuery
 from dangol.customers import permissions
 from dangol.customers.models import ConsentEvent, Customer, CustomerGroup, CustomerScore
 from dangol.customers.normalize import normalize_email, normalize_phone
@@ -344,11 +345,8 @@ def customer_get(*, user, pk: int) -> Customer:
 
     Not-visible and missing look the same, so ids cannot be probed.
     """
-    customer = (
-        Customer.objects.select_related("customer_group", "owner", "owner__team", "company")
-        .filter(pk=pk)
-        .first()
-    )
+    rows = _customer_by_pk(pk)
+    customer = rows[0] if rows else None
     if customer is None or not permissions.can_see(user, customer):
         raise NotFoundError("No such customer")
     return customer
@@ -356,7 +354,8 @@ def customer_get(*, user, pk: int) -> Customer:
 
 def customer_score(*, customer: Customer) -> CustomerScore | None:
     """Return the analytic scores of ``customer``, or ``None`` before the first analysis."""
-    return CustomerScore.objects.filter(customer=customer).first()
+    rows = _score_of_customer(customer.pk)
+    return rows[0] if rows else None
 
 
 def customer_consent_history(*, customer: Customer, limit: int = 20) -> list[ConsentEvent]:
@@ -413,21 +412,41 @@ def customer_consent_latest(*, customer: Customer) -> dict[str, ConsentEvent | N
     One query for all channels: the newest event per channel by a window over the
     ``(customer, channel, occurred_at)`` index, not one query per channel.
     """
+    from dangol.customers.choices import ConsentChannel
+
+    latest: dict[str, ConsentEvent | None] = dict.fromkeys(ConsentChannel.values)
+    latest.update((event.channel, event) for event in _consent_latest_of_customer(customer.pk))
+    return latest
+
+
+# The 360 page's and the API's reads by id: compiled once per connection (core/prepared.py).
+# ``first()`` is ``order_by("pk")[:1]`` on an unordered queryset: the same SQL.
+_customer_by_pk = PreparedQuery(
+    lambda pk: (
+        Customer.objects.select_related("customer_group", "owner", "owner__team", "company")
+        .filter(pk=pk)
+        .order_by("pk")[:1]
+    )
+)
+_score_of_customer = PreparedQuery(
+    lambda customer_id: CustomerScore.objects.filter(customer_id=customer_id).order_by("pk")[:1]
+)
+
+
+def _consent_latest_query(customer_id: int):
     from django.db.models import F, Window
     from django.db.models.functions import RowNumber
 
-    from dangol.customers.choices import ConsentChannel
-
     newest_first = [F("occurred_at").desc(), F("id").desc()]
-    events = (
-        ConsentEvent.objects.filter(customer=customer)
+    return (
+        ConsentEvent.objects.filter(customer_id=customer_id)
         .select_related("actor")
         .annotate(rank=Window(RowNumber(), partition_by=[F("channel")], order_by=newest_first))
         .filter(rank=1)
     )
-    latest: dict[str, ConsentEvent | None] = dict.fromkeys(ConsentChannel.values)
-    latest.update((event.channel, event) for event in events)
-    return latest
+
+
+_consent_latest_of_customer = PreparedQuery(_consent_latest_query)
 
 
 def customer_duplicates_find(*, email: str = "", phone: str = "", limit: int = 5) -> list[Customer]:

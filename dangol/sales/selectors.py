@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 
 from dangol.core.errors import NotFoundError
 from dangol.core.pagination import Page, keyset_page_by_id
+from dangol.core.prepared import PreparedQuery
 from dangol.customers import permissions
 from dangol.customers.models import Customer
 from dangol.sales.models import Order, OrderLine
@@ -70,8 +71,21 @@ def order_list_for_customer(*, customer: Customer, limit: int = 50) -> list[Orde
 
     The caller has already checked that the customer is visible (``customer_get``).
     """
-    queryset = with_totals(Order.objects.filter(customer=customer, deleted_at__isnull=True))
-    return list(queryset.order_by("-ordered_at", "-id")[:limit])
+    if limit == CUSTOMER_ORDERS_LIMIT:
+        return _latest_orders_of_customer(customer.pk)
+    return list(_latest_orders_query(customer.pk, limit))
+
+
+CUSTOMER_ORDERS_LIMIT = 50
+
+
+def _latest_orders_query(customer_id: int, limit: int = CUSTOMER_ORDERS_LIMIT) -> QuerySet:
+    queryset = with_totals(Order.objects.filter(customer_id=customer_id, deleted_at__isnull=True))
+    return queryset.order_by("-ordered_at", "-id")[:limit]
+
+
+# The 360 page's orders: compiled once per connection (core/prepared.py).
+_latest_orders_of_customer = PreparedQuery(_latest_orders_query)
 
 
 def order_count_for_customer(*, customer: Customer) -> int:

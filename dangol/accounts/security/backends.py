@@ -16,6 +16,7 @@ from dangol.accounts.security.lockout import (
     login_lock_find,
     login_success_record,
 )
+from dangol.core.prepared import PreparedQuery
 
 REQUEST_LOCK_ATTR = "dangol_login_lock"
 
@@ -43,3 +44,24 @@ class ThrottledModelBackend(ModelBackend):
             return None
         login_success_record(username=username)
         return user
+
+    def get_user(self, user_id):
+        """Return the signed-in user of a session (as ``ModelBackend`` does, on every request).
+
+        The query is compiled once per connection (core/prepared.py); ``ModelBackend``'s
+        ``get(pk=…)`` reads the same row.
+        """
+        rows = _user_by_pk(user_id)
+        if not rows:
+            return None
+        user = rows[0]
+        return user if self.user_can_authenticate(user) else None
+
+
+def _user_by_pk_query(pk):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()._default_manager.filter(pk=pk)[:1]
+
+
+_user_by_pk = PreparedQuery(_user_by_pk_query)

@@ -6,14 +6,25 @@ from django.db.models import QuerySet
 
 from dangol.core.customfields.models import CustomFieldDefinition
 from dangol.core.customfields.registry import entity_model, safe_key
+from dangol.core.prepared import PreparedQuery
 
 
 def custom_field_definitions(*, entity: str, include_archived: bool = False) -> list:
     """Return ``entity``'s definitions in display order (active only by default)."""
-    qs: QuerySet = CustomFieldDefinition.objects.filter(entity=entity)
     if not include_archived:
-        qs = qs.filter(archived=False)
-    return list(qs.order_by("order", "id"))
+        return _active_definitions(entity)
+    return list(CustomFieldDefinition.objects.filter(entity=entity).order_by("order", "id"))
+
+
+def _active_definitions_query(entity: str) -> QuerySet:
+    return CustomFieldDefinition.objects.filter(entity=entity, archived=False).order_by(
+        "order", "id"
+    )
+
+
+# Read on every page and API response that shows a record: compiled once per connection
+# (core/prepared.py); the rows themselves are read every time, so a change shows at once.
+_active_definitions = PreparedQuery(_active_definitions_query)
 
 
 def custom_field_definition_get(*, pk: int) -> CustomFieldDefinition:
