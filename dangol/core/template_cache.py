@@ -1,0 +1,128 @@
+"""``{% translate %}`` and ``{% url %}`` nodes that remember constant results.
+
+Every page prints dozens of constant ``{% translate "…" %}`` strings and ``{% url
+'name' %}`` links; Django looks each one up again on every render (the 360 page: ~55
+translations and ~10 constant reversals, about a tenth of its CPU; docs/performance.md,
+"Per-request CPU"). These nodes compute a constant tag's output once per language (for
+``translate``) or per URLconf, script prefix and current app (for ``url``) and reuse it.
+Tags with variables or filters render exactly as before. The settings install them in
+place of Django's (``TEMPLATES`` options): the ``i18n`` library is mapped to
+``dangol.core.templatetags.fast_i18n`` and ``dangol.core.templatetags.fast_url`` is a
+builtin, whose ``url`` wins over Django's.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from django.core.signals import setting_changed
+from django.template import Variable
+from django.template.base import render_value_in_context
+from django.template.defaulttags import URLNode
+from django.templatetags.i18n import TranslateNode
+from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf, reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeData, mark_safe
+from django.utils.translation import get_language
+
+# Bumped when a setting that changes translations or URLs changes (tests override them).
+_generation = itertools.count()
+_current = [next(_generation)]
+_RESETTING = {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS", "ROOT_URLCONF"}
+
+
+def _reset(*, setting, **kwargs) -> None:
+    if setting in _RESETTING:
+        _current[0] = next(_generation)
+
+
+setting_changed.connect(_reset)
+
+
+def _constant(expression) -> bool:
+    """Return whether a tag argument is a literal with no filters."""
+    return not isinstance(expression.var, Variable) and not expression.filters
+
+
+class CachedTranslateNode(TranslateNode):
+    """``TranslateNode`` whose constant message is translated once per language."""
+
+    def render(self, context):
+        literal = isinstance(self.filter_expression.var, Variable) and (
+            self.filter_expression.var.literal is not None
+        )
+        if (
+            not literal
+            or self.filter_expression.filters
+            or self.noop
+            or (self.message_context is not None and not _constant(self.message_context))
+        ):
+            return super().render(context)
+        key = (_current[0], get_language(), context.autoescape)
+        cache = self.__dict__.setdefault("_dangol_cache", {})
+        value = cache.get(key)
+        if value is None:
+            value = cache[key] = self._translate(context)
+        if self.asvar:
+            context[self.asvar] = value
+            return ""
+        return value
+
+    def _translate(self, context):
+        # TranslateNode.render without the asvar branch (the same steps, the same result).
+        self.filter_expression.var.translate = True
+        if self.message_context:
+            self.filter_expression.var.message_context = self.message_context.resolve(context)
+        value = render_value_in_context(self.filter_expression.resolve(context), context)
+        is_safe = isinstance(value, SafeData)
+        value = value.replace("%%", "%")
+        return mark_safe(value) if is_safe else value  # noqa: S308 (as TranslateNode does)
+
+
+class CachedURLNode(URLNode):
+    """``URLNode`` whose constant view name and arguments are reversed once."""
+
+    def render(self, context):
+        if not (
+            _constant(self.view_name)
+            and all(_constant(a) for a in self.args)
+            and all(_constant(v) for v in self.kwargs.values())
+        ):
+            return super().render(context)
+        try:
+            current_app = context.request.current_app
+        except AttributeError:
+            try:
+                current_app = context.request.resolver_match.namespace
+            except AttributeError:
+                current_app = None
+        # The language too: with i18n_patterns a path would start with it.
+        key = (
+            _current[0],
+            get_resolver(get_urlconf()),
+            get_script_prefix(),
+            get_language(),
+            current_app,
+        )
+        cache = self.__dict__.setdefault("_dangol_cache", {})
+        url = cache.get(key)
+        if url is None:
+            try:
+                url = reverse(
+                    self.view_name.resolve(context),
+                    args=[a.resolve(context) for a in self.args],
+                    kwargs={k: v.resolve(context) for k, v in self.kwargs.items()},
+                    current_app=current_app,
+                )
+            except NoReverseMatch:
+                if self.asvar is None:
+                    raise
+                url = ""  # not remembered: the next render tries again, as Django does
+            else:
+                if len(cache) > 64:  # tests swapping URLconfs over and over
+                    cache.clear()
+                cache[key] = url
+        if self.asvar:
+            context[self.asvar] = url
+            return ""
+        return conditional_escape(url) if context.autoescape else url

@@ -1,0 +1,78 @@
+"""Constant ``{% translate %}`` and ``{% url %}`` render as Django's tags do, in every case."""
+
+from __future__ import annotations
+
+import pytest
+from django.template import Context, Engine, engines
+from django.test import RequestFactory, override_settings
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import override
+
+from dangol.core.template_cache import CachedTranslateNode, CachedURLNode
+from dangol.core.tests.test_translations import compiled_catalogue  # noqa: F401 (fixture)
+
+SOURCE = (
+    "{% load i18n %}"
+    "[{% translate 'Customers' %}|{% trans \"Log out\" %}|{% translate 'Search' as s %}{{ s }}"
+    "|{% translate 'May' context 'month name' %}|{% translate '50%% off' %}"
+    "|{% translate name %}|{% translate 'Customers'|upper %}|{% translate 'x' noop %}"
+    "|{% url 'customers:list' %}|{% url 'customers:detail' 7 %}|{% url 'customers:detail' pk %}"
+    "|{% url 'customers:list' as u %}{{ u }}|{% url 'no-such-view' as missing %}[{{ missing }}]"
+    "|{% url 'customers:export' 'a&b' %}"
+    "|{% autoescape off %}{% url 'customers:export' 'a&b' %}{% endautoescape %}]"
+)
+
+
+def _render(engine_template, language: str) -> str:
+    with override(language):
+        return engine_template.render(Context({"name": "Orders", "pk": 9}))
+
+
+def test_the_project_engine_uses_the_cached_nodes():
+    template = engines["django"].from_string("{% load i18n %}{% translate 'a' %}{% url 'home' %}")
+    classes = {type(node) for node in template.template.nodelist}
+    assert {CachedTranslateNode, CachedURLNode} <= classes
+
+
+@pytest.mark.parametrize("language", ["ko", "en", "ko"])
+def test_output_matches_djangos_tags(language, compiled_catalogue):  # noqa: F811
+    plain = Engine(libraries={"i18n": "django.templatetags.i18n"}).from_string(SOURCE)
+    cached = engines["django"].from_string(SOURCE).template
+    expected = _render(plain, language)
+    assert _render(cached, language) == expected
+    assert _render(cached, language) == expected  # and again, from the cache
+    assert reverse("customers:list") in expected
+    assert ("고객" in expected) is (language == "ko")
+
+
+def test_a_missing_view_still_raises():
+    template = engines["django"].from_string("{% url 'no-such-view' %}").template
+    for _ in range(2):
+        with pytest.raises(NoReverseMatch):
+            template.render(Context({}))
+
+
+def test_the_script_prefix_is_respected():
+    template = engines["django"].from_string("{% url 'customers:list' %}")
+    request = RequestFactory().get("/")
+    first = template.render({}, request)
+    from django.urls import set_script_prefix
+
+    set_script_prefix("/crm/")
+    try:
+        assert template.render({}, request) == "/crm/" + first.lstrip("/")
+    finally:
+        set_script_prefix("/")
+    assert template.render({}, request) == first
+
+
+def test_a_changed_setting_is_seen(compiled_catalogue):  # noqa: F811
+    source = "{% load i18n %}{% translate 'Customers' %}"
+    template = engines["django"].from_string(source)
+    plain = Engine(libraries={"i18n": "django.templatetags.i18n"}).from_string(source)
+    with override("ko"):
+        assert template.render({}) == "고객"
+        with override_settings(LOCALE_PATHS=[]):
+            assert template.render({}) == plain.render(Context({})) == "Customers"
+    with override("ko"):
+        assert template.render({}) == plain.render(Context({})) == "고객"
