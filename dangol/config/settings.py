@@ -169,6 +169,8 @@ if STATIC_COLLECTED:
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
 
+# Django's database sessions, the row read with prepared SQL (dangol/core/sessions.py).
+SESSION_ENGINE = "dangol.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DANGOL_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
