@@ -80,14 +80,20 @@ class CachedTranslateNode(TranslateNode):
 
 
 class CachedURLNode(URLNode):
-    """``URLNode`` whose constant view name and arguments are reversed once."""
+    """``URLNode`` that reverses a constant link once, and a link by ids once as a pattern.
+
+    ``{% url 'customers:detail' customer.pk %}`` in a table row: the path is reversed once
+    with two sets of stand-in ids and kept as text around the ids, if both come out as
+    that text with the ids in it (Django's ``int`` converter); each row then only
+    inserts its ids. Any other value (not a non-negative int) is reversed as before.
+    """
 
     def render(self, context):
-        if not (
-            _constant(self.view_name)
-            and all(_constant(a) for a in self.args)
-            and all(_constant(v) for v in self.kwargs.values())
-        ):
+        if not _constant(self.view_name) or not all(_constant(v) for v in self.kwargs.values()):
+            return super().render(context)
+        variable = tuple(i for i, a in enumerate(self.args) if not _constant(a))
+        values = [a.resolve(context) for a in self.args]
+        if any(type(values[i]) is not int or values[i] < 0 for i in variable):
             return super().render(context)
         try:
             current_app = context.request.current_app
@@ -105,24 +111,56 @@ class CachedURLNode(URLNode):
             current_app,
         )
         cache = self.__dict__.setdefault("_dangol_cache", {})
-        url = cache.get(key)
-        if url is None:
+        pattern = cache.get(key)
+        if pattern is None:
             try:
-                url = reverse(
-                    self.view_name.resolve(context),
-                    args=[a.resolve(context) for a in self.args],
-                    kwargs={k: v.resolve(context) for k, v in self.kwargs.items()},
-                    current_app=current_app,
-                )
+                pattern = self._pattern(context, values, variable, current_app)
             except NoReverseMatch:
                 if self.asvar is None:
                     raise
-                url = ""  # not remembered: the next render tries again, as Django does
+                pattern = ""  # not remembered: the next render tries again, as Django does
             else:
                 if len(cache) > 64:  # tests swapping URLconfs over and over
                     cache.clear()
-                cache[key] = url
+                cache[key] = pattern
+        if pattern is _UNPATTERNED:
+            return super().render(context)
+        if isinstance(pattern, str):
+            url = pattern
+        else:
+            url = "".join(p if isinstance(p, str) else str(values[p]) for p in pattern)
         if self.asvar:
             context[self.asvar] = url
             return ""
         return conditional_escape(url) if context.autoescape else url
+
+    def _pattern(self, context, values, variable, current_app):
+        """Return the URL (no variable ids) or its parts: text and argument positions."""
+        view_name = self.view_name.resolve(context)
+        kwargs = {k: v.resolve(context) for k, v in self.kwargs.items()}
+        if not variable:
+            return reverse(view_name, args=values, kwargs=kwargs, current_app=current_app)
+        reverse(view_name, args=values, kwargs=kwargs, current_app=current_app)  # may raise
+        trials = []
+        for base in (8_100_000_000_007, 9_200_000_000_009):
+            args = list(values)
+            for n, i in enumerate(variable):
+                args[i] = base + 1_000 * n
+            try:
+                url = reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
+            except NoReverseMatch:  # a pattern that takes no such id: reverse each time
+                return _UNPATTERNED
+            parts: list = []
+            rest = url
+            for n, i in enumerate(variable):
+                text = str(base + 1_000 * n)
+                if rest.count(text) != 1:
+                    return _UNPATTERNED
+                before, rest = rest.split(text)
+                parts += [before, i]
+            parts.append(rest)
+            trials.append(parts)
+        return tuple(trials[0]) if trials[0] == trials[1] else _UNPATTERNED
+
+
+_UNPATTERNED = object()

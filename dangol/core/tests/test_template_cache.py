@@ -19,13 +19,17 @@ SOURCE = (
     "|{% url 'customers:list' %}|{% url 'customers:detail' 7 %}|{% url 'customers:detail' pk %}"
     "|{% url 'customers:list' as u %}{{ u }}|{% url 'no-such-view' as missing %}[{{ missing }}]"
     "|{% url 'customers:export' 'a&b' %}"
-    "|{% autoescape off %}{% url 'customers:export' 'a&b' %}{% endautoescape %}]"
+    "|{% autoescape off %}{% url 'customers:export' 'a&b' %}{% endautoescape %}"
+    "|{% url 'customers:detail' big %}|{% url 'customers:detail' pk as d %}{{ d }}"
+    "|{% url 'customfields:record_edit' 'customer' pk %}|{% url 'customers:export' pk %}"
+    "|{% url 'customers:detail' zero %}]"
 )
+CONTEXT = {"name": "Orders", "pk": 9, "big": 10**15, "zero": 0}
 
 
 def _render(engine_template, language: str) -> str:
     with override(language):
-        return engine_template.render(Context({"name": "Orders", "pk": 9}))
+        return engine_template.render(Context(CONTEXT))
 
 
 def test_the_project_engine_uses_the_cached_nodes():
@@ -50,6 +54,21 @@ def test_a_missing_view_still_raises():
     for _ in range(2):
         with pytest.raises(NoReverseMatch):
             template.render(Context({}))
+
+
+@pytest.mark.parametrize("pk", [-1, "abc", True, None, "12"])
+def test_values_that_are_not_ids_reverse_as_before(pk):
+    source = "{% url 'customers:detail' pk %}"
+    cached = engines["django"].from_string(source).template
+    plain = Engine().from_string(source)
+    cached.render(Context({"pk": 5}))  # the pattern is known
+    try:
+        expected = plain.render(Context({"pk": pk}))
+    except NoReverseMatch:
+        with pytest.raises(NoReverseMatch):
+            cached.render(Context({"pk": pk}))
+    else:
+        assert cached.render(Context({"pk": pk})) == expected
 
 
 def test_the_script_prefix_is_respected():
