@@ -377,7 +377,7 @@ def customer_contacts(*, user, company: Customer) -> list[Customer]:
 
 def customer_group_list() -> list[CustomerGroup]:
     """Return every customer group, by name."""
-    return list(CustomerGroup.objects.order_by("name"))
+    return _groups_by_name()
 
 
 # Read helpers of the list filters and the 360 page.
@@ -389,21 +389,33 @@ def customer_owner_choices(*, user) -> list:
     Roles seeing every customer choose among all active staff; a manager among their
     team and themselves; a sales representative only themselves.
     """
-    from django.contrib.auth import get_user_model
-
     from dangol.accounts.roles import Role, user_role
 
-    users = get_user_model().objects.filter(is_active=True)
     role = user_role(user)
     if role in permissions.ROLES_SEEING_ALL:
-        pass
-    elif role is Role.MANAGER and user.team_id is not None:
-        users = users.filter(Q(team_id=user.team_id) | Q(pk=user.pk))
-    elif role in (Role.MANAGER, Role.SALES):
-        users = users.filter(pk=user.pk)
-    else:
-        users = users.none()
-    return list(users.order_by("username")[:500])
+        return _owners_all()
+    if role is Role.MANAGER and user.team_id is not None:
+        return _owners_of_team(user.team_id, user.pk)
+    if role in (Role.MANAGER, Role.SALES):
+        return _owners_self(user.pk)
+    return []
+
+
+def _active_users(condition: Q | None = None) -> QuerySet:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True)
+    if condition is not None:
+        users = users.filter(condition)
+    return users.order_by("username")[:500]
+
+
+# The list's filter choices, read on every list page: compiled once per connection
+# (core/prepared.py).
+_groups_by_name = PreparedQuery(lambda: CustomerGroup.objects.order_by("name"))
+_owners_all = PreparedQuery(_active_users)
+_owners_of_team = PreparedQuery(lambda team_id, pk: _active_users(Q(team_id=team_id) | Q(pk=pk)))
+_owners_self = PreparedQuery(lambda pk: _active_users(Q(pk=pk)))
 
 
 def customer_consent_latest(*, customer: Customer) -> dict[str, ConsentEvent | None]:
