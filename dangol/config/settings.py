@@ -90,10 +90,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "dangol.core.context_processors.navigation",
             ],
-            # Constant {% translate %} and {% url %} tags computed once, not per render
-            # (dangol/core/template_cache.py; same output).
+            # Constant {% url %} tags computed once, not per render (with {% translate %}:
+            # dangol/core/template_cache.py; same output).
             "builtins": ["dangol.core.templatetags.fast_url"],
-            "libraries": {"i18n": "dangol.core.templatetags.fast_i18n"},
         },
     },
 ]

@@ -5,10 +5,11 @@ Every page prints dozens of constant ``{% translate "…" %}`` strings and ``{% 
 translations and ~10 constant reversals, about a tenth of its CPU; docs/performance.md,
 "Per-request CPU"). These nodes compute a constant tag's output once per language (for
 ``translate``) or per URLconf, script prefix and current app (for ``url``) and reuse it.
-Tags with variables or filters render exactly as before. The settings install them in
-place of Django's (``TEMPLATES`` options): the ``i18n`` library is mapped to
-``dangol.core.templatetags.fast_i18n`` and ``dangol.core.templatetags.fast_url`` is a
-builtin, whose ``url`` wins over Django's.
+Tags with variables or filters render exactly as before. ``url`` comes from the builtin
+``dangol.core.templatetags.fast_url`` (``TEMPLATES`` options), which wins over Django's;
+``translate``/``trans`` are swapped in Django's own ``i18n`` library when the app starts
+(``install_cached_translate``), since a second library named ``i18n`` would be flagged by
+Django's checks.
 """
 
 from __future__ import annotations
@@ -37,6 +38,21 @@ def _reset(*, setting, **kwargs) -> None:
 
 
 setting_changed.connect(_reset)
+
+
+def _do_translate(parser, token):
+    from django.templatetags import i18n
+
+    node = i18n.do_translate(parser, token)
+    node.__class__ = CachedTranslateNode
+    return node
+
+
+def install_cached_translate() -> None:
+    """Make ``{% translate %}`` and ``{% trans %}`` compile to ``CachedTranslateNode``."""
+    from django.templatetags import i18n
+
+    i18n.register.tags["translate"] = i18n.register.tags["trans"] = _do_translate
 
 
 def _constant(expression) -> bool:
