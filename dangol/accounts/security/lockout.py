@@ -25,6 +25,7 @@ from django.utils import timezone
 from dangol.accounts.errors import AccountErrorCode, PermissionDeniedError
 from dangol.accounts.models import LoginThrottle
 from dangol.accounts.roles import Role, user_role
+from dangol.core.prepared import PreparedQuery
 
 Scope = LoginThrottle.Scope
 
@@ -76,14 +77,21 @@ def login_lock_find(*, username: str, address: str, api: bool = False) -> Lock |
         if address:
             keys.append((Scope.ADDRESS, address))
     for scope, key in keys:
-        row = (
-            LoginThrottle.objects.filter(scope=scope, key=key, locked_until__gt=now)
-            .only("locked_until")
-            .first()
-        )
-        if row is not None:
-            return Lock(scope=scope, key=key, until=row.locked_until)
+        rows = _lock_in_force(scope, key, now)
+        if rows:
+            return Lock(scope=scope, key=key, until=rows[0].locked_until)
     return None
+
+
+# Checked on every API request and login: compiled once per connection (core/prepared.py).
+# ``first()`` on an unordered queryset is ``order_by("pk")[:1]``.
+_lock_in_force = PreparedQuery(
+    lambda scope, key, now: (
+        LoginThrottle.objects.filter(scope=scope, key=key, locked_until__gt=now)
+        .only("locked_until")
+        .order_by("pk")[:1]
+    )
+)
 
 
 def _failure_add(*, scope: str, key: str, limit: int) -> None:
