@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.formats import localize
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
@@ -18,6 +19,8 @@ from django.utils.timezone import template_localtime
 
 def _text(value) -> str:
     """Return ``{{ value }}`` as the template engine prints it (localized, escaped)."""
+    if isinstance(value, str | Promise):  # what localization leaves alone: most labels
+        return conditional_escape(str(value))
     return conditional_escape(str(localize(template_localtime(value))))
 
 
