@@ -29,6 +29,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
 _MISSING = object()
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _UNPREPARABLE = object()
 
 
@@ -37,7 +38,13 @@ def _other(value: Any, position: int) -> Any:
     if isinstance(value, bool):
         return _MISSING
     if isinstance(value, int):
-        return value + 7919 * (position + 1)
+        # Django decides some things by an integer's value (one out of the column's range
+        # matches nothing, without a query): only ints of the narrowest integer column
+        # are prepared, and the stand-in stays in that range too.
+        if not _INT_MIN <= value <= _INT_MAX:
+            return _MISSING
+        step = 7919 * (position + 1)
+        return value + step if value + step <= _INT_MAX else value - step
     if isinstance(value, str):
         return f"{value}\x1f{position}"
     if isinstance(value, dt.datetime):  # passed as is on PostgreSQL (as a string on SQLite)

@@ -105,3 +105,13 @@ def test_what_cannot_be_prepared_is_run_as_before():
     )
     pk = Customer.objects.get().pk
     assert grouped(pk) == grouped(pk) == [{"kind": "person", "n": 1}]
+
+
+def test_ids_out_of_range_match_nothing_as_in_django():
+    customer = CustomerFactory()
+    query = PreparedQuery(_by_pk)
+    assert [c.pk for c in query(customer.pk)] == [customer.pk]
+    for huge in (2**31, 2**63, 44443920288227775530034287083520, -(2**63) - 1):
+        assert query(huge) == list(_by_pk(huge)) == []
+    assert [c.pk for c in query(customer.pk)] == [customer.pk]
+    assert _cache()[(query, (int,))] is not prepared_module._UNPREPARABLE
