@@ -18,7 +18,7 @@ Each run is a fresh child process (``--child chain``) with its own scratch
 2. RFM + tiers per customer (``customer_scores_frame``, the query the write-back uses);
 3. Pareto (Lorenz curves and Gini of revenue and margin);
 4. the write-back of RFM scores, segment and tier (``customer_scores_bulk_write``, with
-   ``clear_others``, exactly as ``customer_scores_refresh``).
+   ``clear_others`` and ``skip_unchanged``, exactly as ``customer_scores_refresh``).
 
 The baseline (``--child pandas``) is the straightforward pandas script for steps 1-3:
 ``pandas.read_sql`` of the same extraction queries, merge/convert in pandas, then RFM with
@@ -134,7 +134,7 @@ def child_chain() -> dict:
         frame = table.to_pandas()
         frame["computed_at"] = timezone.now()
         written = customer_scores_bulk_write(
-            rows=frame, fields=SCORE_WRITE_FIELDS, clear_others=True
+            rows=frame, fields=SCORE_WRITE_FIELDS, clear_others=True, skip_unchanged=True
         )
     return {
         "steps": clock.steps,
