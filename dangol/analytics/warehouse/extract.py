@@ -168,7 +168,10 @@ def _libpq_uri(settings: dict) -> str:
     password = settings.get("PASSWORD") or ""
     auth = f"{user}:{quote(password, safe='')}@" if password else (f"{user}@" if user else "")
     host = settings.get("HOST") or ""
-    host = quote(host, safe="") if host.startswith("/") else host
+    if host.startswith("/"):  # a Unix socket directory
+        host = quote(host, safe="")
+    elif ":" in host and not host.startswith("["):  # an IPv6 address
+        host = f"[{host}]"
     port = f":{settings['PORT']}" if settings.get("PORT") else ""
     options = settings.get("OPTIONS") or {}
     query = "&".join(

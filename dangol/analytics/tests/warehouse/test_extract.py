@@ -77,3 +77,23 @@ def test_postgresql_reads_through_adbc_on_the_exported_snapshot_like_copy_csv(
     assert calls == []
     assert _tables() == through_adbc
     assert len(through_adbc["fact_sales"]) == OrderLine.objects.count()
+
+
+def test_libpq_uri_quotes_every_part():
+    uri = extract._libpq_uri
+    assert uri({"USER": "postgres", "HOST": "127.0.0.1", "PORT": 5432, "NAME": "dg"}) == (
+        "postgresql://postgres@127.0.0.1:5432/dg"
+    )
+    assert uri(
+        {
+            "USER": "a b",
+            "PASSWORD": "p@ss/w:rd",
+            "HOST": "::1",
+            "PORT": "",
+            "NAME": "d g",
+            "OPTIONS": {"sslmode": "require"},
+        }
+    ) == ("postgresql://a%20b:p%40ss%2Fw%3Ard@[::1]/d%20g?sslmode=require")
+    assert uri({"HOST": "/var/run/postgresql", "NAME": "dg"}) == (
+        "postgresql://%2Fvar%2Frun%2Fpostgresql/dg"
+    )
