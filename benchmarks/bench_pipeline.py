@@ -18,7 +18,7 @@ Each run is a fresh child process (``--child chain``) with its own scratch
 2. RFM + tiers per customer (``customer_scores_frame``, the query the write-back uses);
 3. Pareto (Lorenz curves and Gini of revenue and margin);
 4. the write-back of RFM scores, segment and tier (``customer_scores_bulk_write``, with
-   ``clear_others``, exactly as ``customer_scores_refresh``).
+   ``clear_others`` and ``skip_unchanged``, exactly as ``customer_scores_refresh``).
 
 The baseline (``--child pandas``) is the straightforward pandas script for steps 1-3:
 ``pandas.read_sql`` of the same extraction queries, merge/convert in pandas, then RFM with
@@ -49,6 +49,15 @@ DEFAULT_SQLITE = ROOT / "var" / "bench" / "pipeline-1m.sqlite3"
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/dg_speed"
 
 
+def _pid_cpu(pid: int) -> float:
+    """Return the CPU seconds of process ``pid`` (same machine), or 0."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _backend_cpu() -> float:
     """Return the CPU seconds of this connection's PostgreSQL backend (same machine), or 0."""
     from django.db import connection
@@ -58,17 +67,48 @@ def _backend_cpu() -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
+    return _pid_cpu(pid)
+
+
+# CPU seconds of the ADBC reader connections' backends, read just before each closes.
+_READER_BACKENDS = {"closed": 0.0}
+
+
+def _count_reader_backends() -> None:
+    """Add the backend CPU of the refresh's ADBC PostgreSQL reader to ``_all_cpu``."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        import adbc_driver_postgresql.dbapi as adbc_pg
+    except ImportError:
+        return
+    connect = adbc_pg.connect
+
+    def counted(*args, **kwargs):
+        conn = connect(*args, **kwargs)
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        close = conn.close
+
+        def close_counted():
+            _READER_BACKENDS["closed"] += _pid_cpu(pid)
+            close()
+
+        conn.close = close_counted
+        return conn
+
+    adbc_pg.connect = counted
 
 
 def _all_cpu() -> float:
-    """CPU seconds of this process, its finished children and the PostgreSQL backend."""
+    """CPU seconds of this process, its finished children and the PostgreSQL backends."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime + _backend_cpu()
+    return (
+        time.process_time()
+        + children.ru_utime
+        + children.ru_stime
+        + _backend_cpu()
+        + _READER_BACKENDS["closed"]
+    )
 
 
 class Clock:
@@ -116,6 +156,7 @@ def child_chain() -> dict:
     from dangol.analytics.warehouse.services import warehouse_refresh
     from dangol.customers.score_services import customer_scores_bulk_write
 
+    _count_reader_backends()
     clock = Clock()
     with clock.step("refresh"):
         result = warehouse_refresh(
@@ -134,7 +175,7 @@ def child_chain() -> dict:
         frame = table.to_pandas()
         frame["computed_at"] = timezone.now()
         written = customer_scores_bulk_write(
-            rows=frame, fields=SCORE_WRITE_FIELDS, clear_others=True
+            rows=frame, fields=SCORE_WRITE_FIELDS, clear_others=True, skip_unchanged=True
         )
     return {
         "steps": clock.steps,

@@ -59,7 +59,9 @@ def customer_scores_refresh(
     """Compute RFM and value tiers on the warehouse as of ``as_of`` and write them back.
 
     Customers without a valid purchase in the window get their tier and RFM fields
-    cleared, so no stale score survives. Return how many customers were scored.
+    cleared, so no stale score survives. A customer whose tier, RFM scores and segment
+    are unchanged keeps its row as it is: ``computed_at`` is when they last changed.
+    Return how many customers were scored.
     Reads the current warehouse, or the DuckDB file ``warehouse`` if given (read-only).
     """
     if warehouse:
@@ -74,4 +76,6 @@ def customer_scores_refresh(
         con.close()
     frame = table.to_pandas()
     frame["computed_at"] = timezone.now()
-    return customer_scores_bulk_write(rows=frame, fields=SCORE_WRITE_FIELDS, clear_others=True)
+    return customer_scores_bulk_write(
+        rows=frame, fields=SCORE_WRITE_FIELDS, clear_others=True, skip_unchanged=True
+    )

@@ -125,7 +125,9 @@ def _datetime_texts(values):
 
 
 @transaction.atomic
-def customer_scores_bulk_write(*, rows, fields: list[str], clear_others: bool = False) -> int:
+def customer_scores_bulk_write(
+    *, rows, fields: list[str], clear_others: bool = False, skip_unchanged: bool = False
+) -> int:
     """Upsert ``fields`` of ``rows`` (one per ``customer_id``) into ``CustomerScore``.
 
     ``rows`` is a pyarrow Table or pandas DataFrame with ``customer_id`` and every field.
@@ -134,7 +136,11 @@ def customer_scores_bulk_write(*, rows, fields: list[str], clear_others: bool = 
     row gets the other fields empty. Ids that are not customers are skipped. With
     ``clear_others`` the ``fields`` of every other existing score row are emptied (NULL,
     or "" for value_tier and rfm_segment): customers who dropped out lose stale scores.
-    Return how many score rows were inserted or updated (clearing not counted).
+    With ``skip_unchanged`` an existing row whose ``fields`` other than ``computed_at``
+    already hold the new values is left alone, ``computed_at`` included: it then says
+    when the row's values last changed, and a rewrite of a million mostly unchanged
+    scores costs only the changed rows. Return how many score rows were inserted or
+    updated, unchanged ones counted as written (clearing not counted).
     """
     frame = _as_pandas(rows)
     fields = _validate(frame, fields)
@@ -166,6 +172,11 @@ def customer_scores_bulk_write(*, rows, fields: list[str], clear_others: bool = 
     select = ["t.customer_id", *(f"t.{qn(f)}" for f in fields), *(_EMPTY[f] for f in not_null)]
     updates = ", ".join(f"{qn(f)} = excluded.{qn(f)}" for f in fields)
     sets = ", ".join(f"{qn(f)} = t.{qn(f)}" for f in fields)
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    changed = " OR ".join(
+        f"{qn(score)}.{qn(f)} {distinct} t.{qn(f)}" for f in fields if f != "computed_at"
+    )
+    only_changed = f" AND ({changed})" if skip_unchanged and changed else ""
     with connection.cursor() as cursor:
         # An UPDATE joined to the keyed temp table, then an INSERT of the rows still
         # missing: at a million rows both plan as joins, where INSERT ... ON CONFLICT
@@ -173,9 +184,16 @@ def customer_scores_bulk_write(*, rows, fields: list[str], clear_others: bool = 
         # ON CONFLICT below only catches a score row created meanwhile by another writer.
         cursor.execute(
             f"UPDATE {qn(score)} SET {sets} FROM {qn(_TEMP)} t "
-            f"WHERE {qn(score)}.customer_id = t.customer_id"
+            f"WHERE {qn(score)}.customer_id = t.customer_id{only_changed}"
         )
         written = cursor.rowcount
+        if only_changed:
+            # The unchanged rows count as written: they hold the values asked for.
+            cursor.execute(
+                f"SELECT count(*) FROM {qn(score)} s JOIN {qn(_TEMP)} t "
+                f"ON t.customer_id = s.customer_id"
+            )
+            written = cursor.fetchone()[0]
         cursor.execute(
             f"INSERT INTO {qn(score)} ({', '.join(qn(c) for c in insert_cols)}) "
             f"SELECT {', '.join(select)} FROM {qn(_TEMP)} t "

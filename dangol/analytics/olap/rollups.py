@@ -111,10 +111,12 @@ ROLLUPS_BY_NAME = {rollup.name: rollup for rollup in ROLLUPS}
 # per order and category (order-level columns taken with any_value: the refresh copies
 # them from the order onto each line). Each customer is mapped to a small integer
 # "profile", one per distinct combination of the six customer attributes (tens of
-# thousands at most). Distinct customers are counted on tables with one row per
-# customer and period (and channel), which shrink step by step (day -> month -> quarter
-# -> year -> all); the attribute strings are joined back only onto small results. No
-# statement groups the joined lines by a dozen string keys, and none sorts its output.
+# thousands at most), and to a "geo" code (region x customer group); categories and
+# channels get small integer codes too, so every grouping over millions of rows has only
+# integer keys. Distinct customers are counted on tables with one row per customer and
+# period (and channel), which shrink step by step (day -> month -> quarter -> year ->
+# all); the attribute strings are joined back only onto small results. No statement
+# groups the joined lines by string keys, and none sorts its output.
 _ATTRS = ", ".join(d.value for d in CUSTOMER_ATTRIBUTES)
 _GEO_COLS = ", ".join(d.value for d in _GEO)
 # Staged sums stay DECIMAL(18,2) / BIGINT (64-bit arithmetic, not 128-bit): 10^16 won per
@@ -128,6 +130,7 @@ _ROLLUP_SUMS = (
     "CAST(SUM(orders) AS BIGINT) AS orders"
 )
 _WITH_CUSTOMERS = _ROLLUP_SUMS + ", CAST(SUM(customers) AS BIGINT) AS customers"
+_VALUES = "revenue, margin, quantity, orders"
 
 
 def _trunc(grain: str, column: str = "order_date") -> str:
@@ -141,6 +144,18 @@ def _attributes(prefix: str = "") -> str:
     )
 
 
+def _code(column: str) -> str:
+    """Return a SMALLINT code per distinct value of ``column`` (1, 2, ...)."""
+    return f"CAST(row_number() OVER () AS SMALLINT) AS {column}"
+
+
+# A fact's channel and category as their labels in the rollups ('' for none).
+_CHANNEL_LABEL = "COALESCE(CAST(f.channel AS VARCHAR), '')"
+# The code of '' (no category: a product without one, or a line whose product is gone).
+_NO_CATEGORY = "(SELECT cat FROM s_categories WHERE category_l1 = '')"
+# The geo code of region '' and group '' (facts whose customer is missing: profile 0).
+_NO_GEO = "(SELECT geo FROM s_profile_geo WHERE profile_id = 0)"
+
 # (name, SELECT) in build order; names starting with olap_rollup_ are the rollups, the
 # others temp staging tables dropped at the end. Profile 0 (every attribute '') takes
 # facts whose customer is missing from dim_customer.
@@ -153,39 +168,70 @@ _BUILD: tuple[tuple[str, str], ...] = (
         f"UNION ALL SELECT 0, {', '.join(repr('') for _ in CUSTOMER_ATTRIBUTES)}",
     ),
     (
+        "s_geo",
+        f"SELECT {_code('geo')}, region, customer_group "
+        f"FROM (SELECT DISTINCT region, customer_group FROM s_profiles)",
+    ),
+    (
+        "s_profile_geo",
+        "SELECT p.profile_id, g.geo FROM s_profiles p JOIN s_geo g USING (region, customer_group)",
+    ),
+    (
         "s_customer_profile",
-        f"SELECT c.customer_id, p.profile_id FROM (SELECT customer_id, {_attributes()} "
-        f"FROM dim_customer) c JOIN s_profiles p ON {_on} WHERE p.profile_id > 0",
+        f"SELECT c.customer_id, p.profile_id, pg.geo FROM (SELECT customer_id, {_attributes()} "
+        f"FROM dim_customer) c JOIN s_profiles p ON {_on} "
+        f"JOIN s_profile_geo pg ON pg.profile_id = p.profile_id WHERE p.profile_id > 0",
+    ),
+    (
+        "s_categories",
+        f"SELECT {_code('cat')}, category_l1 FROM (SELECT DISTINCT "
+        f"COALESCE(CAST(category_l1 AS VARCHAR), '') AS category_l1 FROM dim_product "
+        f"UNION SELECT '')",
+    ),
+    (
+        "s_product_category",
+        "SELECT p.product_id, k.cat FROM dim_product p "
+        "JOIN s_categories k ON k.category_l1 = COALESCE(CAST(p.category_l1 AS VARCHAR), '')",
+    ),
+    (
+        "s_channels",
+        f"SELECT {_code('ch')}, channel "
+        f"FROM (SELECT DISTINCT {_CHANNEL_LABEL} AS channel FROM fact_sales_valid f)",
     ),
     (
         "s_orders",
         f"SELECT o.*, COALESCE(cp.profile_id, 0) AS profile_id FROM ("
-        f"SELECT order_id, any_value(customer_id) AS customer_id, "
-        f"any_value(order_date) AS order_date, "
-        f"any_value(COALESCE(CAST(channel AS VARCHAR), '')) AS channel, {_SUMS} "
-        f"FROM fact_sales_valid GROUP BY order_id) o "
-        f"LEFT JOIN s_customer_profile cp USING (customer_id)",
+        f"SELECT f.order_id, any_value(f.customer_id) AS customer_id, "
+        f"any_value(f.order_date) AS order_date, any_value(h.ch) AS ch, {_SUMS} "
+        f"FROM fact_sales_valid f JOIN s_channels h ON h.channel = {_CHANNEL_LABEL} "
+        f"GROUP BY f.order_id) o LEFT JOIN s_customer_profile cp USING (customer_id)",
     ),
+    # Only region and group matter per (order, category): the geo code, not the profile.
     (
         "s_order_categories",
-        f"SELECT o.*, COALESCE(cp.profile_id, 0) AS profile_id FROM ("
-        f"SELECT f.order_id, COALESCE(CAST(p.category_l1 AS VARCHAR), '') AS category_l1, "
+        f"SELECT o.order_date, o.ch, o.cat, COALESCE(cp.geo, {_NO_GEO}) AS geo, "
+        f"o.revenue, o.margin, o.quantity FROM ("
+        f"SELECT f.order_id, COALESCE(pc.cat, {_NO_CATEGORY}) AS cat, "
         f"any_value(f.customer_id) AS customer_id, any_value(f.order_date) AS order_date, "
-        f"any_value(COALESCE(CAST(f.channel AS VARCHAR), '')) AS channel, "
-        f"{_SUMS} FROM fact_sales_valid f LEFT JOIN dim_product p ON p.product_id = f.product_id "
+        f"any_value(h.ch) AS ch, {_SUMS} FROM fact_sales_valid f "
+        f"JOIN s_channels h ON h.channel = {_CHANNEL_LABEL} "
+        f"LEFT JOIN s_product_category pc ON pc.product_id = f.product_id "
         f"GROUP BY f.order_id, 2) o LEFT JOIN s_customer_profile cp USING (customer_id)",
     ),
     # Categories: every staged row is one (order, category), so count(*) counts orders.
     (
         "olap_rollup_day_category",
-        f"SELECT order_date AS period_start, category_l1, channel, {_SUMS}, "
-        f"count(*) AS orders FROM s_order_categories GROUP BY ALL",
+        f"SELECT order_date AS period_start, k.category_l1, h.channel, {_VALUES} FROM ("
+        f"SELECT order_date, cat, ch, {_SUMS}, count(*) AS orders "
+        f"FROM s_order_categories GROUP BY ALL) "
+        f"JOIN s_categories k USING (cat) JOIN s_channels h USING (ch)",
     ),
     (
         "olap_rollup_month_category",
-        f"SELECT {_trunc('month')} AS period_start, region, customer_group, category_l1, "
-        f"channel, {_SUMS}, count(*) AS orders "
-        f"FROM s_order_categories JOIN s_profiles USING (profile_id) GROUP BY ALL",
+        f"SELECT period_start, g.region, g.customer_group, k.category_l1, h.channel, {_VALUES} "
+        f"FROM (SELECT {_trunc('month')} AS period_start, geo, cat, ch, {_SUMS}, "
+        f"count(*) AS orders FROM s_order_categories GROUP BY ALL) "
+        f"JOIN s_geo g USING (geo) JOIN s_categories k USING (cat) JOIN s_channels h USING (ch)",
     ),
     (
         "olap_rollup_month_category_channel",
@@ -195,26 +241,28 @@ _BUILD: tuple[tuple[str, str], ...] = (
     # Customers: one row per customer and day and channel, then coarser.
     (
         "s_customer_day_channel",
-        f"SELECT customer_id, profile_id, order_date, channel, {_SUMS}, count(*) AS orders "
+        f"SELECT customer_id, profile_id, order_date, ch, {_SUMS}, count(*) AS orders "
         f"FROM s_orders GROUP BY ALL",
     ),
     (
         "olap_rollup_day_channel",
-        f"SELECT order_date AS period_start, region, customer_group, channel, "
-        f"{_ROLLUP_SUMS}, count(*) AS customers "
-        f"FROM s_customer_day_channel JOIN s_profiles USING (profile_id) GROUP BY ALL",
+        f"SELECT period_start, g.region, g.customer_group, h.channel, {_VALUES}, customers "
+        f"FROM (SELECT order_date AS period_start, pg.geo, ch, {_ROLLUP_SUMS}, "
+        f"count(*) AS customers FROM s_customer_day_channel "
+        f"JOIN s_profile_geo pg USING (profile_id) GROUP BY ALL) "
+        f"JOIN s_geo g USING (geo) JOIN s_channels h USING (ch)",
     ),
     (
         "s_customer_month_channel",
-        f"SELECT customer_id, profile_id, {_trunc('month')} AS period_start, channel, "
+        f"SELECT customer_id, profile_id, {_trunc('month')} AS period_start, ch, "
         f"{_SUMS}, SUM(orders) AS orders FROM s_customer_day_channel GROUP BY ALL",
     ),
     (
         "olap_rollup_month_channel",
-        f"SELECT period_start, {_GEO_COLS}, channel, {_WITH_CUSTOMERS} FROM ("
-        f"SELECT period_start, channel, profile_id, {_SUMS}, SUM(orders) AS orders, "
+        f"SELECT period_start, {_GEO_COLS}, h.channel, {_WITH_CUSTOMERS} FROM ("
+        f"SELECT period_start, ch, profile_id, {_SUMS}, SUM(orders) AS orders, "
         f"count(*) AS customers FROM s_customer_month_channel GROUP BY ALL) "
-        f"JOIN s_profiles USING (profile_id) GROUP BY ALL",
+        f"JOIN s_profiles USING (profile_id) JOIN s_channels h USING (ch) GROUP BY ALL",
     ),
 )
 

@@ -68,10 +68,17 @@ def test_refresh_writes_rfm_and_tiers_and_clears_dropped_customers(published):
     assert len(computed) == 1 and computed.pop() >= before
     assert dict(Customer.objects.values_list("id", "updated_at")) == stamps
 
-    # Idempotent apart from the time stamp.
+    # Idempotent: unchanged scores keep their rows, computed_at included (when they
+    # last changed); a score that differs is rewritten with the new time.
+    stamps_before = dict(CustomerScore.objects.values_list("customer_id", "computed_at"))
+    CustomerScore.objects.filter(customer_id=ids[1]).update(rfm_recency=None)
     assert customer_scores_refresh(as_of=AS_OF) == 10
     again = {
         s.customer_id: (s.value_tier, s.rfm_recency, s.rfm_frequency, s.rfm_monetary, s.rfm_segment)
         for s in CustomerScore.objects.all()
     }
     assert again == got
+    stamps_after = dict(CustomerScore.objects.values_list("customer_id", "computed_at"))
+    assert stamps_after[ids[1]] > stamps_before[ids[1]]
+    del stamps_after[ids[1]], stamps_before[ids[1]]
+    assert stamps_after == stamps_before

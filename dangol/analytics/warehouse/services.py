@@ -36,7 +36,7 @@ from dangol.analytics.warehouse.custom_fields import (
     custom_fields_extract,
 )
 from dangol.analytics.warehouse.errors import WarehouseBusy
-from dangol.analytics.warehouse.extract import extract_into
+from dangol.analytics.warehouse.extract import extract_into, pg_source_reader
 from dangol.analytics.warehouse.transform import (
     WATERMARK_TABLE,
     apply_delta,
@@ -104,8 +104,9 @@ def _refresh_lock() -> Iterator[None]:
 def _source_snapshot() -> Iterator[None]:
     """Read every source from one PostgreSQL snapshot (REPEATABLE READ, READ ONLY).
 
-    Inside a caller's transaction, or on SQLite (whose bulk reader uses its own
-    connection per query), the reads run as they are.
+    The bulk reader (ADBC, when installed) imports this transaction's snapshot. Inside a
+    caller's transaction (uncommitted rows another connection cannot see), or on SQLite
+    (whose bulk reader uses its own connection per query), the reads run as they are.
     """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         yield
@@ -113,7 +114,8 @@ def _source_snapshot() -> Iterator[None]:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield
+        with pg_source_reader():
+            yield
 
 
 # DuckDB's default memory limit is 80 % of RAM; a 10M-line full refresh then held 4.4 GB.

@@ -1,10 +1,11 @@
 """Turn staged source rows into the contract tables (one SQL path for full and incremental).
 
-A full refresh is the incremental path applied to empty tables with everything staged:
-delete the rows of changed or vanished sources, insert the staged rows, then recompute
-the few columns that depend on other tables (product cost, customers' scores, first
-order date, age band), updating only the rows whose value actually differs — so a second
-refresh with no source change changes no row.
+An incremental refresh deletes the rows of changed or vanished sources, inserts the
+staged rows, then recomputes the few columns that depend on other tables (product cost,
+customers' scores, first order date, age band), updating only the rows whose value
+actually differs — so a second refresh with no source change changes no row. A full
+refresh is the same SQL on empty tables, minus the deletes, and inserts the customers'
+derived columns directly instead of updating a million rows after the insert.
 """
 
 from __future__ import annotations
@@ -134,10 +135,12 @@ def apply_delta(
         vanished = (
             " OR NOT EXISTS (SELECT 1 FROM stage_interaction_ids i WHERE i.id = f.interaction_id)"
         )
-    deleted["fact_interactions"] = con.execute(f"""
-        DELETE FROM fact_interactions f
-        WHERE f.interaction_id IN (SELECT interaction_id FROM stage_interactions){vanished}
-        """).fetchone()[0]
+    deleted["fact_interactions"] = 0
+    if incremental:
+        deleted["fact_interactions"] = con.execute(f"""
+            DELETE FROM fact_interactions f
+            WHERE f.interaction_id IN (SELECT interaction_id FROM stage_interactions){vanished}
+            """).fetchone()[0]
     con.execute(f"""
         INSERT INTO fact_interactions
         SELECT i.interaction_id, i.customer_id,
@@ -149,6 +152,36 @@ def apply_delta(
     vanished = ""
     if incremental:
         vanished = " OR NOT EXISTS (SELECT 1 FROM stage_customer_ids i WHERE i.id = c.customer_id)"
+    age_band = schema.AGE_BAND_SQL.replace("$ref", "$today")
+    first_orders = """(SELECT customer_id, min(order_date) AS first_date
+                       FROM fact_sales_valid GROUP BY customer_id)"""
+    if not incremental:
+        # A full refresh inserts the derived columns directly: the UPDATE below would
+        # rewrite every row (a million at scale) with the same values.
+        deleted["dim_customer"] = 0
+        con.execute(
+            f"""
+            INSERT INTO dim_customer (customer_id, kind, gender, birth_date, age_band, region,
+                   city, customer_group, acquisition_channel, status, owner_id, created_at,
+                   first_order_date, value_tier, rfm_segment)
+            SELECT c.customer_id, c.kind, c.gender, c.birth_date, {age_band}, c.region, c.city,
+                   c.customer_group, c.acquisition_channel, c.status, c.owner_id,
+                   {_local("c.created_at", zone)}, f.first_date,
+                   coalesce(s.value_tier, ''), coalesce(s.rfm_segment, '')
+            FROM stage_customers c
+            LEFT JOIN stage_scores s USING (customer_id)
+            LEFT JOIN {first_orders} f USING (customer_id)""",
+            {"today": today},
+        )
+    else:
+        _customers_merge(con, zone=zone, vanished=vanished, today=today, deleted=deleted)
+    _channels_fill(con)
+    schema.dim_date_fill(con=con)
+    return deleted
+
+
+def _customers_merge(con, *, zone: str, vanished: str, today: dt.date, deleted: dict) -> None:
+    """Replace changed customers, then fix the columns derived from other tables."""
     deleted["dim_customer"] = con.execute(f"""
         DELETE FROM dim_customer c
         WHERE c.customer_id IN (SELECT customer_id FROM stage_customers){vanished}
@@ -183,7 +216,9 @@ def apply_delta(
         {"today": today},
     )
 
-    # Channels: every configured channel, plus any older value still found in the facts.
+
+def _channels_fill(con) -> None:
+    """Every configured channel, plus any older value still found in the facts."""
     con.execute("DELETE FROM dim_channel")
     known = [(c, "sales") for c in SalesChannel.values]
     known += [(c, "interaction") for c in InteractionChannel.values]
@@ -196,6 +231,3 @@ def apply_delta(
         INSERT INTO dim_channel
         SELECT DISTINCT channel, 'interaction' FROM fact_interactions
         WHERE channel NOT IN (SELECT channel FROM dim_channel)""")
-
-    schema.dim_date_fill(con=con)
-    return deleted

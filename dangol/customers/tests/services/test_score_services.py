@@ -155,3 +155,21 @@ def test_invalid_input_is_rejected(rows, fields, field):
     with pytest.raises(ValidationError) as err:
         customer_scores_bulk_write(rows=rows, fields=fields)
     assert err.value.field == field
+
+
+@pytest.mark.parametrize("skip_unchanged", [False, True])
+def test_skip_unchanged_leaves_rows_whose_values_are_the_same(skip_unchanged):
+    a, b = CustomerFactory.create_batch(2)
+    rows = _frame([a.pk, b.pk], ["top", "middle"], ["loyal", "new"], [(4, 4, 4), (5, 1, 1)])
+    customer_scores_bulk_write(rows=rows, fields=FIELDS)
+    later = WHEN + dt.timedelta(days=1)
+    rows = _frame([a.pk, b.pk], ["top", "bottom"], ["loyal", "new"], [(4, 4, 4), (5, 1, 1)])
+    rows["computed_at"] = later
+
+    written = customer_scores_bulk_write(rows=rows, fields=FIELDS, skip_unchanged=skip_unchanged)
+
+    assert written == 2
+    assert _scores() == {
+        a.pk: ("top", 4, 4, 4, "loyal", WHEN if skip_unchanged else later, None),
+        b.pk: ("bottom", 5, 1, 1, "new", later, None),
+    }
