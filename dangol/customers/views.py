@@ -55,8 +55,15 @@ class CustomerFilterForm(forms.Form):
     risk = forms.ChoiceField(
         label=_("Churn risk"),
         required=False,
-        # xgettext:no-python-format
-        choices=[ANY, ("high", _("At risk (50% or more)"))],
+        choices=[
+            ANY,
+            # xgettext:no-python-format
+            ("high", _("At risk (50% or more)")),
+            *[
+                (f"b{band}", selectors.churn_band_label(band))
+                for band in range(len(selectors.CHURN_BAND_EDGES))
+            ],
+        ],
     )
 
     def __init__(self, data, *, groups, owners) -> None:
@@ -87,6 +94,7 @@ class CustomerFilterForm(forms.Form):
             value_tier=data["tier"] or "",
             custom=custom_filter_values(data),
             at_risk=data["risk"] == "high",
+            churn_band=int(data["risk"][1:]) if (data["risk"] or "").startswith("b") else None,
         )
 
 
