@@ -29,7 +29,7 @@ so the newest-first walk also runs on the narrowest filter's index.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -71,6 +71,8 @@ class CustomerFilters:
     value_tier: str = ""
     # Custom-field filters: ((form field name, value), ...), see core.customfields.filters.
     custom: tuple = ()
+    # The customer's active custom-field definitions when the caller already read them.
+    custom_definitions: tuple | None = field(default=None, compare=False)
     at_risk: bool = False  # churn risk at least AT_RISK_CHURN
     churn_band: int | None = None  # an index into CHURN_BAND_EDGES
 
@@ -99,7 +101,12 @@ class CustomerFilters:
         if self.value_tier:
             queryset = queryset.filter(score__value_tier=self.value_tier)
         if self.custom:
-            condition = custom_filter_q(entity="customer", values=dict(self.custom))
+            definitions = (
+                list(self.custom_definitions) if self.custom_definitions is not None else None
+            )
+            condition = custom_filter_q(
+                entity="customer", values=dict(self.custom), definitions=definitions
+            )
             if condition is not None:
                 queryset = queryset.filter(condition)
         if self.at_risk:

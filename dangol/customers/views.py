@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dangol.accounts.roles import user_role
 from dangol.core.customfields.filters import custom_filter_fields, custom_filter_values
-from dangol.core.customfields.selectors import custom_list_columns
+from dangol.core.customfields.selectors import custom_field_definitions, custom_list_columns
 from dangol.core.errors import DangolError, NotFoundError
 from dangol.core.pagination import parse_cursor
 from dangol.customers import permissions, selectors
@@ -77,7 +77,11 @@ class CustomerFilterForm(forms.Form):
         self.fields["status"].choices = _known(LifecycleStatus.choices)
         self.fields["owner"].choices = [ANY, *[(str(u.pk), str(u)) for u in owners]]
         self.fields["tier"].choices = _known(ValueTier.choices)
-        self.fields.update(custom_filter_fields(entity="customer"))
+        # Read once per request: the filters, their condition and the list columns share them.
+        self.custom_definitions = custom_field_definitions(entity="customer")
+        self.fields.update(
+            custom_filter_fields(entity="customer", definitions=self.custom_definitions)
+        )
 
     def filters(self) -> tuple[str, selectors.CustomerFilters]:
         """Return the search text and the filters, leaving out every invalid value."""
@@ -93,6 +97,7 @@ class CustomerFilterForm(forms.Form):
             owner=data["owner"],
             value_tier=data["tier"] or "",
             custom=custom_filter_values(data),
+            custom_definitions=tuple(self.custom_definitions),
             at_risk=data["risk"] == "high",
             churn_band=int(data["risk"][1:]) if (data["risk"] or "").startswith("b") else None,
         )
@@ -136,7 +141,9 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         "query": query,
         "active_nav": "customers",
         "export_query": export_query(request),
-        "custom_columns": custom_list_columns(entity="customer"),
+        "custom_columns": custom_list_columns(
+            entity="customer", definitions=form.custom_definitions
+        ),
     }
     template = "customers/_results.html" if _is_htmx(request) else "customers/list.html"
     response = render(request, template, context)
