@@ -231,8 +231,8 @@ class CustomerChurnBand(models.Model):
     Counting 620,000 customers through their scores costs a third of a second at 1,000,000
     customers; this summary holds a few rows per owner. It is rewritten whole, set-based,
     by every write of churn scores (``score_services.customer_churn_bands_refresh``) and
-    kept exact across owner changes and the trash by ``customer_churn_bands_track``; other
-    paths (imports, merges, purges, erasure) are counted again by the next scoring run.
+    kept exact across owner changes and the trash by ``customer_churn_bands_track``; writes
+    that bypass the services are counted again by the next scoring run.
     ``owner`` is empty for customers nobody owns.
     """
 
