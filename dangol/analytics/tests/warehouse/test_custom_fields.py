@@ -208,3 +208,9 @@ def test_only_number_and_money_fields_are_measures(db, admin_user):
         "/api/v1/olap/query", {"measures": ["cf_level_sum"]}, format="json"
     )
     assert api.status_code == 400
+    # The OpenAPI schema lists the measures the definitions allow.
+    schema = token_client(admin_user).get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    assert '"cf_credit_sum"' in text and '"cf_credit_avg"' in text
+    assert '"cf_level_sum"' not in text
