@@ -6,12 +6,14 @@ the whitelists, runs the one selector and serializes the rows.
 
 from __future__ import annotations
 
+from django.core.validators import MaxLengthValidator
 from django.db import DatabaseError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.formatting import lazy_format
 from rest_framework.views import APIView
 
 from dangol.analytics.olap.model import (
@@ -20,6 +22,7 @@ from dangol.analytics.olap.model import (
     Dimension,
     Grain,
     Measure,
+    olap_custom_measures,
     olap_query_parse,
 )
 from dangol.analytics.olap.permissions import olap_may_query
@@ -52,6 +55,8 @@ class OlapQueryInputSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=[m.value for m in Measure]),
         min_length=1,
         max_length=len(Measure),
+        help_text="Measures; also cf_<key>_sum and cf_<key>_avg for each number or money "
+        "custom field of customers (summed or averaged over the distinct customers of a group).",
     )
     by = serializers.ListField(
         child=serializers.ChoiceField(choices=[d.value for d in Dimension]),
@@ -95,10 +100,23 @@ class OlapQueryInputSerializer(serializers.Serializer):
         # Customer custom fields (cf_<key>) are dimensions too, as the definitions say.
         try:
             custom = olap_custom_dimensions()
+            custom_measures = list(olap_custom_measures())
         except (DatabaseError, RuntimeError):  # no database (a static schema build)
-            custom = []
+            custom, custom_measures = [], []
         if custom:
             self.fields["by"].child.choices = [*(d.value for d in Dimension), *custom]
+        if custom_measures:
+            measures = self.fields["measures"]
+            measures.child.choices = [*(m.value for m in Measure), *custom_measures]
+            measures.max_length = len(Measure) + len(custom_measures)
+            # ListField checks max_length with a validator made at construction.
+            measures.validators = [
+                v for v in measures.validators if not isinstance(v, MaxLengthValidator)
+            ]
+            message = lazy_format(
+                measures.error_messages["max_length"], max_length=measures.max_length
+            )
+            measures.validators.append(MaxLengthValidator(measures.max_length, message=message))
 
 
 class OlapResultSerializer(serializers.Serializer):

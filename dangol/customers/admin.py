@@ -21,6 +21,7 @@ from dangol.customers.models import (
     CategoryBudget,
     ConsentEvent,
     Customer,
+    CustomerChurnBand,
     CustomerGroup,
     CustomerMerge,
     CustomerScore,
@@ -230,6 +231,15 @@ class CustomerScoreAdmin(ReadOnlyAdminMixin, LargeTableAdmin):
     )
     list_filter = ("value_tier",)
     list_select_related = ("customer",)
+
+
+@admin.register(CustomerChurnBand)
+class CustomerChurnBandAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The home page's churn-band counts per owner, written with the churn scores; read-only."""
+
+    list_display = ("owner", "band", "customers", "computed_at")
+    list_filter = ("band",)
+    list_select_related = ("owner",)
 
 
 @admin.register(CategoryBudget)

@@ -29,10 +29,10 @@ so the newest-first walk also runs on the narrowest filter's index.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from dangol.core.customfields.filters import custom_filter_q
@@ -40,7 +40,13 @@ from dangol.core.errors import NotFoundError
 from dangol.core.pagination import Page, keyset_page_by_id
 from dangol.core.prepared import PreparedQuery
 from dangol.customers import permissions
-from dangol.customers.models import ConsentEvent, Customer, CustomerGroup, CustomerScore
+from dangol.customers.models import (
+    ConsentEvent,
+    Customer,
+    CustomerChurnBand,
+    CustomerGroup,
+    CustomerScore,
+)
 from dangol.customers.normalize import normalize_email, normalize_phone
 
 # Queries shorter than this match the start of a name; longer ones match anywhere in it
@@ -66,7 +72,10 @@ class CustomerFilters:
     value_tier: str = ""
     # Custom-field filters: ((form field name, value), ...), see core.customfields.filters.
     custom: tuple = ()
+    # The customer's active custom-field definitions when the caller already read them.
+    custom_definitions: tuple | None = field(default=None, compare=False)
     at_risk: bool = False  # churn risk at least AT_RISK_CHURN
+    churn_band: int | None = None  # an index into CHURN_BAND_EDGES
 
     def apply(self, queryset: QuerySet) -> QuerySet:
         """Return ``queryset`` narrowed by the filters that are set."""
@@ -93,11 +102,21 @@ class CustomerFilters:
         if self.value_tier:
             queryset = queryset.filter(score__value_tier=self.value_tier)
         if self.custom:
-            condition = custom_filter_q(entity="customer", values=dict(self.custom))
+            definitions = (
+                list(self.custom_definitions) if self.custom_definitions is not None else None
+            )
+            condition = custom_filter_q(
+                entity="customer", values=dict(self.custom), definitions=definitions
+            )
             if condition is not None:
                 queryset = queryset.filter(condition)
         if self.at_risk:
             queryset = queryset.filter(score__churn_probability__gte=AT_RISK_CHURN)
+        if self.churn_band is not None:
+            low, high = churn_band_bounds(self.churn_band)
+            queryset = queryset.filter(score__churn_probability__gte=low)
+            if high is not None:
+                queryset = queryset.filter(score__churn_probability__lt=high)
         return queryset
 
 
@@ -107,6 +126,18 @@ AT_RISK_CHURN = 0.5
 # Churn-risk bands of the manager's home page: [0, .25), [.25, .5), [.5, .75), [.75, 1]; the
 # cut AT_RISK_CHURN is an edge, so the at-risk count is a sum of whole bands.
 CHURN_BAND_EDGES = (0.0, 0.25, 0.5, 0.75)
+
+
+def churn_band_bounds(band: int) -> tuple[float, float | None]:
+    """Return the churn risks ``[low, high)`` of ``band`` (``high`` None for the last)."""
+    edges = CHURN_BAND_EDGES
+    return edges[band], edges[band + 1] if band + 1 < len(edges) else None
+
+
+def churn_band_label(band: int) -> str:
+    """Return ``band`` as the home page and the list's filter show it, e.g. "50-75%"."""
+    low, high = churn_band_bounds(band)
+    return f"{round(low * 100)}-{round((high or 1) * 100)}%"
 
 
 @dataclass(frozen=True)
@@ -513,40 +544,70 @@ def category_budget_table():
 
 def customer_count(*, user, filters: CustomerFilters) -> int:
     """Return how many customers the list shows for ``filters`` (one COUNT; no search)."""
-    return filters.apply(permissions.restrict_visible(Customer.objects.all(), user)).count()
+    live = Customer.objects.filter(deleted_at__isnull=True)
+    return filters.apply(permissions.restrict_visible(live, user)).count()
+
+
+@dataclass(frozen=True)
+class ChurnBands:
+    """Live churn-scored customers per churn-risk band, from the summary the scoring keeps.
+
+    ``bands``: one dict per band (``band``, ``low``, ``high`` or None, ``customers``);
+    ``by_owner``: ``{owner_id or None: [customers per band]}``; ``as_of``: when the scores
+    were counted (None before the first scoring run).
+    """
+
+    bands: list[dict]
+    by_owner: dict
+    as_of: object
+
+    @property
+    def at_risk(self) -> int:
+        """Return the customers in the bands at or above ``AT_RISK_CHURN``."""
+        return sum(b["customers"] for b in self.bands if b["low"] >= AT_RISK_CHURN)
+
+    @property
+    def scored(self) -> int:
+        return sum(b["customers"] for b in self.bands)
+
+
+def customer_churn_band_summary(*, user, owner_id: int | None = None) -> ChurnBands:
+    """Return the churn bands of the customers ``user`` sees (only ``owner_id``'s if given).
+
+    Read from ``CustomerChurnBand`` (a few rows per owner), not counted through a million
+    scores: exact as of the last scoring run, owner changes and trash included (see
+    ``score_services.customer_churn_bands_track``). Trashed customers are not counted;
+    customers nobody owns count for those who see everyone.
+    """
+    owners = permissions.visible_owner_ids(user)
+    rows = CustomerChurnBand.objects.all()
+    if owners is not None:
+        rows = rows.filter(owner_id__in=owners)
+    if owner_id is not None:
+        rows = rows.filter(owner_id=owner_id)
+    n = len(CHURN_BAND_EDGES)
+    by_owner: dict = {}
+    as_of = None
+    for owner, band, customers, computed_at in rows.values_list(
+        "owner_id", "band", "customers", "computed_at"
+    ):
+        by_owner.setdefault(owner, [0] * n)[band] += customers
+        as_of = computed_at if as_of is None else max(as_of, computed_at)
+    totals = [sum(counts[i] for counts in by_owner.values()) for i in range(n)]
+    bands = [
+        {"band": i, "low": low, "high": high, "customers": totals[i]}
+        for i, (low, high) in enumerate(churn_band_bounds(i) for i in range(n))
+    ]
+    return ChurnBands(bands=bands, by_owner=by_owner, as_of=as_of)
 
 
 def customer_churn_bands(*, user) -> list[dict]:
-    """Return the visible scored customers per churn-risk band (``CHURN_BAND_EDGES``).
+    """Return the visible live scored customers per churn-risk band (``CHURN_BAND_EDGES``).
 
-    Each row: ``low``, ``high`` (None for the last band) and ``customers``. Counted in the
-    database: one range count per band on the ``score_churn`` index when the user sees
-    everyone, one pass over their owners' customers otherwise.
+    Each row: ``low``, ``high`` (None for the last band) and ``customers``; read from the
+    summary (``customer_churn_band_summary``).
     """
-    edges = list(CHURN_BAND_EDGES)
-    bounds = [(low, edges[i + 1] if i + 1 < len(edges) else None) for i, low in enumerate(edges)]
-    owners = permissions.visible_owner_ids(user)
-    counts = []
-    if owners is None:
-        for low, high in bounds:
-            scores = CustomerScore.objects.filter(churn_probability__gte=low)
-            if high is not None:
-                scores = scores.filter(churn_probability__lt=high)
-            counts.append(scores.count())
-    else:
-        # By owner ids (the owner index), not through a join on the owners' team.
-        visible = Customer.objects.filter(owner_id__in=owners)
-        aggregates = {
-            f"b{i}": Count(
-                "pk",
-                filter=Q(score__churn_probability__gte=low)
-                & (Q(score__churn_probability__lt=high) if high is not None else Q()),
-            )
-            for i, (low, high) in enumerate(bounds)
-        }
-        row = visible.aggregate(**aggregates)
-        counts = [row[f"b{i}"] for i in range(len(bounds))]
     return [
-        {"low": low, "high": high, "customers": n}
-        for (low, high), n in zip(bounds, counts, strict=True)
+        {"low": b["low"], "high": b["high"], "customers": b["customers"]}
+        for b in customer_churn_band_summary(user=user).bands
     ]

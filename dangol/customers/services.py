@@ -24,6 +24,7 @@ from dangol.customers.errors import (
 )
 from dangol.customers.models import ConsentEvent, Customer, CustomerGroup
 from dangol.customers.normalize import normalize_email, normalize_phone
+from dangol.customers.score_services import customer_churn_bands_track
 from dangol.integration.webhooks.services import webhook_record_emit
 
 _VALIDATED_FIELDS = permissions.EDITABLE_FIELDS
@@ -223,9 +224,11 @@ def _customer_write(
     update_fields = {*changes, "phone_digits"}
     attnames = (Customer._meta.get_field(name).attname for name in update_fields)
     values = {attname: getattr(customer, attname) for attname in attnames}
-    updated = Customer.objects.filter(pk=customer.pk, version=version).update(
-        **values, version=F("version") + 1, updated_at=timezone.now()
-    )
+    # A new owner moves the customer's churn band count (the home page reads a summary).
+    with customer_churn_bands_track(customer_ids=[customer.pk] if "owner" in changes else []):
+        updated = Customer.objects.filter(pk=customer.pk, version=version).update(
+            **values, version=F("version") + 1, updated_at=timezone.now()
+        )
     if updated == 0:
         raise ConflictError(
             "This customer was changed by someone else since you opened it; "

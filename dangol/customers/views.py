@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dangol.accounts.roles import user_role
 from dangol.core.customfields.filters import custom_filter_fields, custom_filter_values
-from dangol.core.customfields.selectors import custom_list_columns
+from dangol.core.customfields.selectors import custom_field_definitions, custom_list_columns
 from dangol.core.errors import DangolError, NotFoundError
 from dangol.core.pagination import parse_cursor
 from dangol.core.widgets import FastSelect
@@ -61,8 +61,15 @@ class CustomerFilterForm(forms.Form):
         label=_("Churn risk"),
         required=False,
         widget=FastSelect,
-        # xgettext:no-python-format
-        choices=[ANY, ("high", _("At risk (50% or more)"))],
+        choices=[
+            ANY,
+            # xgettext:no-python-format
+            ("high", _("At risk (50% or more)")),
+            *[
+                (f"b{band}", selectors.churn_band_label(band))
+                for band in range(len(selectors.CHURN_BAND_EDGES))
+            ],
+        ],
     )
 
     def __init__(self, data, *, groups, owners) -> None:
@@ -76,7 +83,11 @@ class CustomerFilterForm(forms.Form):
         self.fields["status"].choices = _known(LifecycleStatus.choices)
         self.fields["owner"].choices = [ANY, *[(str(u.pk), str(u)) for u in owners]]
         self.fields["tier"].choices = _known(ValueTier.choices)
-        self.fields.update(custom_filter_fields(entity="customer"))
+        # Read once per request: the filters, their condition and the list columns share them.
+        self.custom_definitions = custom_field_definitions(entity="customer")
+        self.fields.update(
+            custom_filter_fields(entity="customer", definitions=self.custom_definitions)
+        )
 
     def filters(self) -> tuple[str, selectors.CustomerFilters]:
         """Return the search text and the filters, leaving out every invalid value."""
@@ -92,7 +103,9 @@ class CustomerFilterForm(forms.Form):
             owner=data["owner"],
             value_tier=data["tier"] or "",
             custom=custom_filter_values(data),
+            custom_definitions=tuple(self.custom_definitions),
             at_risk=data["risk"] == "high",
+            churn_band=int(data["risk"][1:]) if (data["risk"] or "").startswith("b") else None,
         )
 
 
@@ -134,7 +147,9 @@ def customer_list_view(request: HttpRequest) -> HttpResponse:
         "query": query,
         "active_nav": "customers",
         "export_query": export_query(request),
-        "custom_columns": custom_list_columns(entity="customer"),
+        "custom_columns": custom_list_columns(
+            entity="customer", definitions=form.custom_definitions
+        ),
     }
     template = "customers/_results.html" if _is_htmx(request) else "customers/list.html"
     response = render(request, template, context)

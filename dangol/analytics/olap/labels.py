@@ -43,6 +43,19 @@ CHANGE_SUFFIX_LABELS = {
 }
 
 
+def custom_measure_choices() -> list[tuple[str, str]]:
+    """Return (name, label) of the custom-field measures, e.g. ("cf_budget_sum", "Budget (sum)")."""
+    from dangol.analytics.olap.model import olap_custom_measures
+    from dangol.core.customfields.selectors import custom_field_definitions
+
+    labels = {f"cf_{d.key}": d.display_label for d in custom_field_definitions(entity="customer")}
+    words = {"sum": _("sum"), "avg": _("average per customer")}
+    return [
+        (name, f"{labels.get(m.column, m.column)} ({words[m.aggregate]})")
+        for name, m in olap_custom_measures().items()
+    ]
+
+
 def column_label(name: str) -> str:
     """Return the header for a result column (a measure, a dimension or a change column)."""
     for suffix, label in CHANGE_SUFFIX_LABELS.items():
@@ -51,6 +64,8 @@ def column_label(name: str) -> str:
             return f"{MEASURE_LABELS[Measure(base)]} · {label}"
     if name in Measure._value2member_map_:
         return str(MEASURE_LABELS[Measure(name)])
+    if name.startswith("cf_") and name.endswith(("_sum", "_avg")):
+        return dict(custom_measure_choices()).get(name, name)
     if name in Dimension._value2member_map_:
         return str(DIMENSION_LABELS[Dimension(name)])
     return name

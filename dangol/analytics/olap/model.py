@@ -116,12 +116,56 @@ def _custom_dimensions() -> dict[str, CustomDimension]:
     return {name: CustomDimension(name) for name in olap_custom_dimensions()}
 
 
+class CustomMeasure(str):
+    """A customer number or money custom field as a measure: ``cf_<key>_sum``, ``cf_<key>_avg``.
+
+    The field's value summed or averaged over the distinct customers of each group (a
+    customer with ten orders counts once), read from its ``dim_customer`` column. Only
+    names built from the definitions become one, so the column reaching SQL is a slug.
+    """
+
+    money: bool
+    column: str  # cf_<key>, the dim_customer column
+    aggregate: str  # "sum" or "avg"
+
+    def __new__(cls, column: str, aggregate: str, *, money: bool) -> CustomMeasure:
+        obj = super().__new__(cls, f"{column}_{aggregate}")
+        obj.column, obj.aggregate, obj.money = column, aggregate, money
+        return obj
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+CUSTOM_AGGREGATES = ("sum", "avg")
+
+
+def olap_custom_measures() -> dict[str, CustomMeasure]:
+    """Return the custom-field measures the definitions allow, by name (number, money)."""
+    from dangol.core.customfields.models import CustomFieldType
+    from dangol.core.customfields.registry import safe_key
+    from dangol.core.customfields.selectors import custom_field_definitions
+
+    measures = {}
+    for d in custom_field_definitions(entity="customer"):
+        if d.field_type not in (CustomFieldType.NUMBER, CustomFieldType.MONEY):
+            continue
+        for aggregate in CUSTOM_AGGREGATES:
+            measure = CustomMeasure(
+                f"cf_{safe_key(d.key)}", aggregate, money=d.field_type == CustomFieldType.MONEY
+            )
+            measures[measure.value] = measure
+    return measures
+
+
 def _lookup(enum, names, *, field_name: str, code: OlapErrorCode) -> list:
-    custom = (
-        _custom_dimensions()
-        if enum is Dimension and any(str(n).startswith("cf_") for n in names)
-        else {}
-    )
+    custom: dict = {}
+    if any(str(n).startswith("cf_") for n in names):
+        if enum is Dimension:
+            custom = _custom_dimensions()
+        elif enum is Measure:
+            custom = olap_custom_measures()
     unknown = [
         str(n) for n in names if str(n) not in enum._value2member_map_ and str(n) not in custom
     ]

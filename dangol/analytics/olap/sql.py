@@ -10,9 +10,17 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from dangol.analytics.olap.custom_measures import (
+    custom_columns,
+    custom_select,
+    raw_names,
+    raw_sum_type,
+)
+from dangol.analytics.olap.custom_measures import measure_value as custom_measure_value
 from dangol.analytics.olap.model import (
     PERIOD_DIMENSIONS,
     CustomDimension,
+    CustomMeasure,
     Dimension,
     Measure,
     OlapQuery,
@@ -216,12 +224,26 @@ def window_sql(window: Window, plan: dict[str, list[Measure]], params: list) -> 
     """
     query = window.query
     parts = [_source_select(window, source, measures, params) for source, measures in plan.items()]
-    if len(parts) == 1:
+    custom = custom_columns(query)
+    if len(parts) == 1 and not custom:
         return parts[0]
     dims = ", ".join(f'"{d.value}"' for d in query.by)
     sums = ", ".join(
         f'CAST(SUM("{m.value}") AS {_sum_type(m)}) AS "{m.value}"' for m in _base_measures(query)
     )
+    if custom:
+        # Custom-field measures come from their own per-customer pass, stacked like a source.
+        raw = [(name, money) for column, money in custom.items() for name in raw_names(column)]
+        nulls = ", ".join(f'NULL AS "{name}"' for name, _money in raw)
+        parts = [f"SELECT *, {nulls} FROM ({part}) b" for part in parts]
+        base_names = [m.value for m in _base_measures(query)]
+        parts.append(custom_select(window, base_names, params))
+        raw_sums = ", ".join(
+            f'CAST(SUM("{name}") AS '
+            f'{"BIGINT" if name.startswith("_n_") else raw_sum_type(money)}) AS "{name}"'
+            for name, money in raw
+        )
+        sums = f"{sums}, {raw_sums}" if sums else raw_sums
     union = " UNION ALL ".join(f"({part})" for part in parts)
     select = f"{dims}, {sums}" if dims else sums
     return f"SELECT {select} FROM ({union}) u" + (f" GROUP BY {dims}" if dims else "")
@@ -238,6 +260,8 @@ def previous_range(start: date, end: date) -> tuple[date, date]:
 
 
 def _measure_value(measure: Measure, prefix: str) -> str:
+    if isinstance(measure, CustomMeasure):
+        return custom_measure_value(measure, prefix)
     if measure == Measure.AOV:
         return f'CAST({prefix}"revenue" / NULLIF({prefix}"orders", 0) AS DECIMAL(18,2))'
     return f'COALESCE({prefix}"{measure.value}", 0)'
@@ -249,6 +273,8 @@ def query_sql(query: OlapQuery, rollups: list[Rollup]) -> tuple[str, list, list[
     current = Window(query, query.date_from, query.date_to)
     plan = route(current, rollups)
     sources = list(plan)
+    if custom_columns(query) and FACT_SOURCE not in sources:
+        sources.append(FACT_SOURCE)
     inner = window_sql(current, plan, params)
     dims = [d.value for d in query.by]
     dim_cols = [f'cur."{d}"' if query.compare_previous else f'"{d}"' for d in dims]

@@ -19,6 +19,7 @@ from dangol.analytics.olap.labels import (
     DIMENSION_LABELS,
     MEASURE_LABELS,
     column_label,
+    custom_measure_choices,
     result_display,
 )
 from dangol.analytics.olap.model import MAX_TOP_N, olap_query_parse
@@ -60,6 +61,11 @@ class PivotForm(forms.Form):
 
     def __init__(self, data) -> None:
         super().__init__(data)
+        # Number and money custom fields of customers: summed and averaged over customers.
+        self.fields["measures"].choices = [
+            *self.fields["measures"].choices,
+            *custom_measure_choices(),
+        ]
         dimensions = [NONE, *[(d.value, label) for d, label in DIMENSION_LABELS.items()]]
         for name in ("by1", "by2", "by3"):
             self.fields[name].choices = dimensions

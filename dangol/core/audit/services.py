@@ -31,13 +31,27 @@ def _has_version(model: type[models.Model]) -> bool:
     return any(field.name == "version" for field in model._meta.concrete_fields)
 
 
+def _customer_counts_kept(instance: models.Model):
+    """Return the customers app's tracker of its churn-band counts for a customer, or a no-op."""
+    from contextlib import nullcontext
+
+    from dangol.customers.models import Customer
+
+    if not isinstance(instance, Customer):
+        return nullcontext()
+    from dangol.customers.score_services import customer_churn_bands_track
+
+    return customer_churn_bands_track(customer_ids=[instance.pk])
+
+
 def _set_deleted(instance: models.Model, value) -> None:
     """Set ``deleted_at`` (bumping ``version`` where the model has one: an editor who
     opened the record before it was trashed gets a conflict, not a silent write)."""
     model = type(instance)
     now = timezone.now()
     extra: dict[str, Any] = {"version": F("version") + 1} if _has_version(model) else {}
-    model.objects.filter(pk=instance.pk).update(deleted_at=value, updated_at=now, **extra)
+    with _customer_counts_kept(instance):
+        model.objects.filter(pk=instance.pk).update(deleted_at=value, updated_at=now, **extra)
     instance.refresh_from_db()
 
 

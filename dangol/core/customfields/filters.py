@@ -25,14 +25,17 @@ RANGE_TYPES = (CustomFieldType.NUMBER, CustomFieldType.MONEY, CustomFieldType.DA
 ANY = ("", _("All"))
 
 
-def custom_filter_fields(*, entity: str) -> dict[str, forms.Field]:
+def custom_filter_fields(*, entity: str, definitions: list | None = None) -> dict[str, forms.Field]:
     """Return the list's filter fields for ``entity``'s filterable custom fields.
 
     Choice, multiple choice and yes/no fields filter by one value; text by a contained
     word; number, money and date by a range (``cf_<key>_min``, ``cf_<key>_max``).
+    ``definitions``: the entity's active definitions if the caller already read them.
     """
+    if definitions is None:
+        definitions = custom_field_definitions(entity=entity)
     fields: dict[str, forms.Field] = {}
-    for d in custom_field_definitions(entity=entity):
+    for d in definitions:
         if not d.filterable:
             continue
         label = d.display_label
@@ -68,15 +71,20 @@ def custom_filter_values(cleaned_data: dict[str, Any]) -> tuple[tuple[str, Any],
     )
 
 
-def custom_filter_q(*, entity: str, values: dict[str, Any]) -> Q | None:
+def custom_filter_q(
+    *, entity: str, values: dict[str, Any], definitions: list | None = None
+) -> Q | None:
     """Return the condition of the set custom filters (None when none is usable).
 
     A value that does not fit its field (a word in a number range) is ignored, like the
-    list's other invalid filter values.
+    list's other invalid filter values. ``definitions``: the entity's active definitions
+    if the caller already read them.
     """
     if not values:
         return None
-    by_key = {d.key: d for d in custom_field_definitions(entity=entity) if d.filterable}
+    if definitions is None:
+        definitions = custom_field_definitions(entity=entity)
+    by_key = {d.key: d for d in definitions if d.filterable}
     q = Q()
     used = False
     for name, raw in values.items():

@@ -145,15 +145,31 @@ def sales_closing_this_month(*, user, today: dt.date | None = None) -> Widget:
     return widget
 
 
-def sales_at_risk(*, user, today: dt.date | None = None) -> Widget:
-    """Customers I own whose churn risk is high."""
-    from dangol.customers.selectors import AT_RISK_CHURN, CustomerFilters, customer_count
+def _as_of_note(as_of) -> str:
+    if as_of is None:
+        return ""
+    return _("Counted as of the churn scoring of %(when)s.") % {
+        "when": timezone.localtime(as_of).strftime("%Y-%m-%d %H:%M")
+    }
 
-    count = customer_count(user=user, filters=CustomerFilters(owner=user.pk, at_risk=True))
+
+def sales_at_risk(*, user, today: dt.date | None = None) -> Widget:
+    """Customers I own whose churn risk is high (from the churn-band summary)."""
+    from dangol.customers.selectors import AT_RISK_CHURN, customer_churn_band_summary
+
+    summary = customer_churn_band_summary(user=user, owner_id=user.pk)
     url = _url("customers:list", owner=user.pk, risk="high")
     widget = Widget("sales_at_risk", _("At-risk customers I own"))
-    widget.figures = [Figure(_("Customers"), count, url, key="customers")]
-    widget.note = _("Churn risk %(share)s%% or more.") % {"share": int(AT_RISK_CHURN * 100)}
+    widget.figures = [Figure(_("Customers"), summary.at_risk, url, key="customers")]
+    widget.note = " ".join(
+        filter(
+            None,
+            [
+                _("Churn risk %(share)s%% or more.") % {"share": int(AT_RISK_CHURN * 100)},
+                _as_of_note(summary.as_of),
+            ],
+        )
+    )
     return widget
 
 
@@ -402,30 +418,56 @@ def manager_tier_shares(*, user, today: dt.date | None = None) -> Widget:
 
 
 def manager_churn_risk(*, user, today: dt.date | None = None) -> Widget:
-    """How the customers I see spread over churn-risk bands."""
-    from dangol.customers.selectors import customer_churn_bands
+    """How the customers I see spread over churn-risk bands, and whose are most at risk."""
+    from dangol.customers.selectors import (
+        churn_band_label,
+        customer_churn_band_summary,
+        customer_owner_choices,
+    )
 
-    bands = customer_churn_bands(user=user)
-    at_risk = sum(b["customers"] for b in bands if b["low"] >= 0.5)
+    summary = customer_churn_band_summary(user=user)
+    bands = summary.bands
     widget = Widget("manager_churn", _("Churn risk"))
     widget.figures = [
         Figure(
             # xgettext:no-python-format
             _("At risk (50% or more)"),
-            at_risk,
+            summary.at_risk,
             _url("customers:list", risk="high"),
             key="at_risk",
         ),
-        Figure(_("Scored"), sum(b["customers"] for b in bands), "", key="scored"),
+        Figure(_("Scored"), summary.scored, "", key="scored"),
     ]
     widget.chart = {
         "type": "bar",
-        "labels": [f"{int(b['low'] * 100)}-{int((b['high'] or 1) * 100)}%" for b in bands],
+        "labels": [churn_band_label(b["band"]) for b in bands],
         "datasets": [{"label": str(_("Customers")), "data": [b["customers"] for b in bands]}],
-        "links": [_url("customers:list", risk="high") if b["low"] >= 0.5 else "" for b in bands],
+        "links": [_url("customers:list", risk=f"b{b['band']}") for b in bands],
     }
-    if not any(b["customers"] for b in bands):
+    # The owners with the most customers at risk, each linking to their at-risk list.
+    high = [b["band"] for b in bands if b["low"] >= 0.5]
+    at_risk = sorted(
+        (
+            (sum(counts[i] for i in high), owner)
+            for owner, counts in summary.by_owner.items()
+            if owner is not None
+        ),
+        key=lambda row: (-row[0], row[1]),
+    )[:5]
+    names = {u.pk: str(u) for u in customer_owner_choices(user=user)} if at_risk else {}
+    widget.rows = [
+        {
+            "text": names.get(owner, str(owner)),
+            "customers": n,
+            "url": _url("customers:list", owner=owner, risk="high"),
+        }
+        for n, owner in at_risk
+        if n
+    ]
+    widget.note = _as_of_note(summary.as_of)
+    if not summary.scored:
         widget.chart = None
+        widget.rows = []
         widget.empty = _("No churn scores yet: train the churn model.")
         widget.empty_url, widget.empty_action = reverse("analytics:model_list"), _("Models")
     return widget

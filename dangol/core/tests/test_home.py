@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from dangol.core.home.widgets import ROLE_WIDGETS, WIDGETS, home_roles
-from dangol.customers.models import CustomerScore
+from dangol.customers.score_services import customer_scores_bulk_write
 from dangol.customers.tests.factories import CustomerFactory
 from dangol.marketing.models import Segment
 from dangol.sales.models import PipelineStage
@@ -32,8 +33,11 @@ def world(sales, other_sales, service, manager):
     today = timezone.localdate()
     mine = [CustomerFactory(owner=sales) for _ in range(3)]
     theirs = CustomerFactory(owner=other_sales)
-    for customer, churn in zip([*mine, theirs], [0.7, 0.55, 0.3, 0.9], strict=True):
-        CustomerScore.objects.create(customer=customer, churn_probability=churn)
+    scored = [c.pk for c in (*mine, theirs)]
+    customer_scores_bulk_write(
+        rows=pd.DataFrame({"customer_id": scored, "churn_probability": [0.7, 0.55, 0.3, 0.9]}),
+        fields=["churn_probability"],
+    )
     won = PipelineStage.objects.get(is_won=True)
 
     def deal(owner, customer, amount, close, stage=None):
@@ -124,6 +128,8 @@ def test_manager_widgets_without_a_warehouse_offer_the_refresh(world, manager, a
     churn = WIDGETS["manager_churn"](user=manager)
     assert _figures(churn) == {"at_risk": 2, "scored": 3}
     assert churn.chart["datasets"][0]["data"] == [0, 1, 2, 0]
+    assert [(r["text"], r["customers"]) for r in churn.rows] == [("sales", 2)]
+    assert churn.note.startswith("Counted as of the churn scoring of ")
     assert _figures(WIDGETS["manager_churn"](user=admin_user)) == {"at_risk": 3, "scored": 4}
     team = WIDGETS["manager_team"](user=admin_user)
     assert _figures(team) == {"won": 1, "revenue": Decimal(2500)}

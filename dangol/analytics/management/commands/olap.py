@@ -43,7 +43,10 @@ class Command(BaseCommand):
             "--measure",
             action="append",
             required=True,
-            help=gettext_lazy("revenue, margin, orders, customers, aov or quantity; repeatable."),
+            help=gettext_lazy(
+                "revenue, margin, orders, customers, aov, quantity, or cf_<key>_sum and "
+                "cf_<key>_avg for a number or money custom field of customers; repeatable."
+            ),
         )
         query.add_argument(
             "--by",
