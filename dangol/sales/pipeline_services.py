@@ -433,6 +433,7 @@ def opportunity_custom_fields_set(
     cleaned = custom_fields_clean(
         entity="opportunity", values=values, partial=True, existing=opportunity.custom_fields
     )
+    old = dict(opportunity.custom_fields or {})
     updated = Opportunity.objects.filter(pk=opportunity.pk, version=version).update(
         custom_fields=cleaned, version=F("version") + 1, updated_at=timezone.now()
     )
@@ -440,4 +441,11 @@ def opportunity_custom_fields_set(
         raise ConflictError("Someone else changed this opportunity; reload it", field="version")
     opportunity.refresh_from_db()
     webhook_record_emit(event_type="opportunity.updated", record=opportunity)
+    automation_event_on_commit(
+        entity="opportunity",
+        record_id=opportunity.pk,
+        event="updated",
+        key=f"v{opportunity.version}",
+        changes={"custom_fields": [old, opportunity.custom_fields]},
+    )
     return opportunity
