@@ -41,6 +41,13 @@ def custom_field_values(*, definition: CustomFieldDefinition):
         yield pk, (values or {}).get(key)
 
 
-def custom_list_columns(*, entity: str) -> list[CustomFieldDefinition]:
-    """Return the active definitions an administrator chose to show as list columns."""
-    return [d for d in custom_field_definitions(entity=entity) if d.show_in_list]
+def custom_list_columns(
+    *, entity: str, definitions: list | None = None
+) -> list[CustomFieldDefinition]:
+    """Return the active definitions an administrator chose to show as list columns.
+
+    :param definitions: ``entity``'s active definitions when the caller has read them.
+    """
+    if definitions is None:
+        definitions = custom_field_definitions(entity=entity)
+    return [d for d in definitions if d.show_in_list]
