@@ -14,6 +14,7 @@ from django import forms
 from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangol.core.customfields.models import CustomFieldType
 from dangol.core.customfields.registry import safe_key
@@ -67,7 +68,10 @@ def custom_filter_fields(
         label = d.display_label
         name = PREFIX + d.key
         if strict and d.field_type in RANGE_TYPES:
-            for end, word in (("min", _("from")), ("max", _("to"))):
+            for end, word in (
+                ("min", pgettext_lazy("range", "from")),
+                ("max", pgettext_lazy("range", "to")),
+            ):
                 fields[f"{name}_{end}"] = _range_field(d, f"{label} ({word})")
         elif strict and d.field_type == CustomFieldType.USER:
             users = _user_choices() if users is None else users  # one query for all
@@ -87,7 +91,10 @@ def custom_filter_fields(
             )
         elif d.field_type in RANGE_TYPES:
             widget = forms.DateInput(attrs={"type": "date"}) if d.field_type == "date" else None
-            for end, word in (("min", _("from")), ("max", _("to"))):
+            for end, word in (
+                ("min", pgettext_lazy("range", "from")),
+                ("max", pgettext_lazy("range", "to")),
+            ):
                 fields[f"{name}_{end}"] = forms.CharField(
                     label=f"{label} ({word})", required=False, max_length=40, widget=widget
                 )

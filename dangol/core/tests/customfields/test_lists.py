@@ -278,11 +278,25 @@ def test_korean_labels_on_the_filters(client, admin_user):
         choices=CHOICES,
         filterable=True,
     )
+    custom_field_create(
+        actor=admin_user,
+        entity="product",
+        key="weight",
+        label="Weight",
+        label_ko="무게",
+        field_type="number",
+        filterable=True,
+    )
     client.force_login(admin_user)
-    response = client.get(reverse("catalog:product_list"), HTTP_ACCEPT_LANGUAGE="ko")
+    response = client.get(
+        reverse("catalog:product_list"), {"cf_weight_min": "x"}, HTTP_ACCEPT_LANGUAGE="ko"
+    )
     html = response.content.decode()
     assert '<label for="id_cf_level">등급</label>' in html
     assert '<option value="gold">골드</option>' in html
+    assert '<label for="id_cf_weight_min">무게 (부터)</label>' in html
+    assert '<label for="id_price_max">단가 (까지)</label>' in html
+    assert "잘못된 필터 값을 무시했습니다: 무게 (부터): " in html
 
 
 # --------------------------------------------------------------------------------------
