@@ -21,6 +21,7 @@ found by sweeps, each one query over the records:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -178,11 +179,16 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+_NUMERAL = re.compile(r"-?\d+\.\d+")
+
+
 def _same(value: Any, wanted: str) -> bool:
     """Return whether ``value`` is ``wanted`` as text, numbers by value ("2000.00" = 2000)."""
     if _as_text(value) == wanted:
         return True
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+    numeric = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    # Amounts travel as text ("250.00", a Decimal made JSON): compare those by value too.
+    if numeric or (isinstance(value, str) and _NUMERAL.fullmatch(value)):
         try:
             return Decimal(str(value)) == Decimal(wanted)
         except (InvalidOperation, ValueError):

@@ -16,11 +16,12 @@ from dangol.automation.services import rule_create
 from dangol.automation.tasks import automation_event_task
 from dangol.core.customfields.services import custom_field_create
 from dangol.customers.tests.factories import CustomerFactory
-from dangol.sales.models import PipelineStage
+from dangol.sales.models import Opportunity, PipelineStage
 from dangol.sales.pipeline_services import (
     opportunity_create,
     opportunity_custom_fields_set,
     opportunity_move,
+    opportunity_update,
     pipeline_stages_ensure,
 )
 from dangol.service.services import (
@@ -215,6 +216,39 @@ def test_opportunity_custom_field_from_to_fires_once(admin_user, committed):
         {"custom_fields": [{"level": "silver"}, {"level": "gold", "budget": 2000}]},
     )
     assert len(_runs(rule)) == 1 and len(_runs(budget)) == 1
+
+
+def test_opportunity_amount_owner_and_close_from_to_fire_once(admin_user, manager, committed):
+    amount = _rule(admin_user, "opportunity", field="amount", **{"from": "100", "to": "250"})
+    owner = _rule(admin_user, "opportunity", field="owner", to=str(manager.pk))
+    close = _rule(admin_user, "opportunity", field="expected_close", to="2030-01-31")
+    opportunity = _opportunity(admin_user)
+    with committed():  # 100 -> 300: wrong "to"; the name is no field of these rules
+        opportunity_update(actor=admin_user, opportunity=opportunity, amount="300", name="B")
+    with committed():  # 300 -> 250: wrong "from"
+        opportunity_update(actor=admin_user, opportunity=opportunity, amount="250")
+    assert _runs(amount) == [] and _runs(owner) == [] and _runs(close) == []
+    other = _opportunity(admin_user)
+    with committed():
+        opportunity_update(
+            actor=admin_user,
+            opportunity=other,
+            amount="250.00",
+            owner=manager,
+            expected_close=timezone.datetime(2030, 1, 31).date(),
+        )
+    for rule in (amount, owner, close):
+        assert _runs(rule) == [(other.pk, "changed:v2", RunStatus.SUCCEEDED)]
+    _retry(
+        "opportunity",
+        other.pk,
+        "v2",
+        {"amount": ["100.00", "250.00"], "owner": [admin_user.pk, manager.pk]},
+    )
+    assert [len(_runs(rule)) for rule in (amount, owner, close)] == [1, 1, 1]
+    with committed():  # the same values again: nothing changes, no event
+        opportunity_update(actor=admin_user, opportunity=other, amount="250", owner=manager)
+    assert Opportunity.objects.get(pk=other.pk).version == 2
 
 
 def test_changes_payload_adds_each_changed_custom_field():
