@@ -15,6 +15,7 @@ from dangol.automation.models import Rule, RuleRun
 from dangol.automation.services import rule_create
 from dangol.automation.tasks import automation_event_task
 from dangol.core.customfields.services import custom_field_create
+from dangol.customers.services import customer_update
 from dangol.customers.tests.factories import CustomerFactory
 from dangol.sales.models import Opportunity, PipelineStage
 from dangol.sales.pipeline_services import (
@@ -249,6 +250,34 @@ def test_opportunity_amount_owner_and_close_from_to_fire_once(admin_user, manage
     with committed():  # the same values again: nothing changes, no event
         opportunity_update(actor=admin_user, opportunity=other, amount="250", owner=manager)
     assert Opportunity.objects.get(pk=other.pk).version == 2
+
+
+def test_customer_custom_field_rules_see_each_key(admin_user, committed):
+    custom_field_create(
+        actor=admin_user,
+        entity="customer",
+        key="level",
+        label="Level",
+        field_type="choice",
+        choices=LEVELS,
+    )
+    changed = _rule(admin_user, "customer", field="cf_level", to="gold")
+    updated = rule_create(
+        actor=admin_user,
+        name="u",
+        active=True,
+        entity="customer",
+        trigger="updated",
+        trigger_config={"fields": ["cf_level"]},
+        actions=NOTIFY,
+    )
+    customer = CustomerFactory()
+    with committed():  # another field: neither rule
+        customer_update(actor=admin_user, customer=customer, city="Jung-gu")
+    with committed():
+        customer_update(actor=admin_user, customer=customer, custom_fields={"level": "gold"})
+    assert _runs(changed) == [(customer.pk, "changed:v3", RunStatus.SUCCEEDED)]
+    assert _runs(updated) == [(customer.pk, "updated:v3", RunStatus.SUCCEEDED)]
 
 
 def test_changes_payload_adds_each_changed_custom_field():
