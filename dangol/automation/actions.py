@@ -9,7 +9,8 @@ Settings per type (``{"type": ..., **settings}``):
 - ``set_field``: ``field``, ``value``. Customers: a plain field (``region``, ``status``,
   ``city``, ...) through ``customer_update``; tickets ``status``/``priority`` through
   ``ticket_update``; orders ``status`` through ``order_status_set``; opportunities
-  ``stage`` (a stage code) through ``opportunity_move``.
+  ``stage`` (a stage code) through ``opportunity_move``, ``amount`` and ``channel``
+  through ``opportunity_update``.
 - ``assign_owner``: ``user`` (id). Customers (``owner``) and tickets (``assignee``).
 - ``create_task``: ``title``, ``due_days`` (0-365), ``owner`` ("record_owner",
   "rule_owner" or a user id).
@@ -29,6 +30,7 @@ with ``record``, ``customer`` and ``rule``.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.template import Context, Engine, TemplateSyntaxError
@@ -56,7 +58,7 @@ SETTABLE = {
     Entity.CUSTOMER: CUSTOMER_SETTABLE,
     Entity.TICKET: ("status", "priority"),
     Entity.ORDER: ("status",),
-    Entity.OPPORTUNITY: ("stage",),
+    Entity.OPPORTUNITY: ("stage", "amount", "channel"),
 }
 ASSIGNABLE = (Entity.CUSTOMER, Entity.TICKET)
 PEOPLE = ("record_owner", "rule_owner")
@@ -124,11 +126,18 @@ def _set_field(entity: str, config: dict, path: str) -> dict:
     value = config.get("value")
     if isinstance(value, (dict, list)) or value is None:
         raise _err(_("“value” must be text, a number or true/false."), f"{path}.value")
-    if entity == Entity.OPPORTUNITY:
+    if entity == Entity.OPPORTUNITY and field == "stage":
         from dangol.sales.models import PipelineStage
 
         if not PipelineStage.objects.filter(code=value).exists():
             raise _err(_("There is no pipeline stage “%(code)s”.") % {"code": value}, path)
+    elif entity == Entity.OPPORTUNITY and field == "amount":
+        try:
+            amount = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            amount = None
+        if isinstance(value, bool) or amount is None or not amount.is_finite() or amount < 0:
+            raise _err(_("“value” must be an amount of 0 or more."), f"{path}.value")
     else:
         from dangol.automation.conditions import entity_model
 
@@ -443,6 +452,10 @@ def _set_field_run(action: dict, entity: str, record, actor) -> str:
         from dangol.sales.services import order_status_set
 
         order_status_set(actor=actor, order=record, status=value)
+    elif field != "stage":
+        from dangol.sales.pipeline_services import opportunity_update
+
+        opportunity_update(actor=actor, opportunity=record, **{field: value})
     else:
         from dangol.sales.models import PipelineStage
         from dangol.sales.pipeline_services import opportunity_move

@@ -23,6 +23,7 @@ CURRENT_CHAIN: contextvars.ContextVar[tuple] = contextvars.ContextVar(
     "automation_chain", default=()
 )
 EVENTS = ("created", "updated", "inbound_message")
+CUSTOM_FIELDS = "custom_fields"
 
 
 def _jsonable(value: Any) -> Any:
@@ -34,9 +35,35 @@ def _jsonable(value: Any) -> Any:
         return str(value)
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+def changes_payload(changes: dict | None) -> dict | None:
+    """Return ``changes`` as JSON, each changed custom field also as ``cf_<key>``.
+
+    A write of ``custom_fields`` reports the whole object; rules name one field
+    (``field_changed`` on ``cf_level``), so each key whose value differs is added as its
+    own ``[old, new]`` pair (a key absent on one side is ``None`` there).
+    """
+    if not changes:
+        return None
+    payload: dict[str, Any] = {}
+    for name, pair in changes.items():
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            payload[name] = _jsonable(pair)
+            continue
+        old, new = pair
+        payload[name] = [_jsonable(old), _jsonable(new)]
+        if name == CUSTOM_FIELDS and isinstance(new, dict) and isinstance(old, (dict, type(None))):
+            old = old or {}
+            for key in sorted(set(old) | set(new)):
+                if old.get(key) != new.get(key):
+                    payload[f"cf_{key}"] = [_jsonable(old.get(key)), _jsonable(new.get(key))]
+    return payload
 
 
 def _listening(entity: str, event: str) -> bool:
@@ -74,7 +101,7 @@ def automation_event(
         entity=entity,
         record_id=int(record_id),
         event=event,
-        changes={k: _jsonable(v) for k, v in (changes or {}).items()} if changes else None,
+        changes=changes_payload(changes),
         key=key or uuid.uuid4().hex,
         chain=[list(link) for link in chain],
     )
@@ -99,7 +126,7 @@ def automation_event_on_commit(
     if not _listening(entity, event):
         return
     chain = CURRENT_CHAIN.get()
-    payload = {k: _jsonable(v) for k, v in (changes or {}).items()} if changes else None
+    payload = changes_payload(changes)
     transaction.on_commit(
         lambda: automation_event(
             entity=entity,

@@ -21,6 +21,8 @@ found by sweeps, each one query over the records:
 from __future__ import annotations
 
 import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Max, Q, QuerySet
@@ -172,14 +174,34 @@ def _as_text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):  # a multiple-choice field: its values as exports write them
+        return ",".join(_as_text(v) for v in value)
     return str(value)
+
+
+_NUMERAL = re.compile(r"-?\d+\.\d+")
+
+
+def _same(value: Any, wanted: str) -> bool:
+    """Return whether ``value`` is ``wanted`` as text, numbers by value ("2000.00" = 2000)."""
+    if _as_text(value) == wanted:
+        return True
+    numeric = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    # Amounts travel as text ("250.00", a Decimal made JSON): compare those by value too.
+    if numeric or (isinstance(value, str) and _NUMERAL.fullmatch(value)):
+        try:
+            return Decimal(str(value)) == Decimal(wanted)
+        except (InvalidOperation, ValueError):
+            return False
+    return False
 
 
 def trigger_matches_event(*, rule, event: str, changes: dict | None) -> bool:
     """Return whether ``rule``'s trigger answers ``event`` with these ``changes``.
 
-    ``changes`` is ``{field: [old, new]}``; ``old`` is None where the writer did not
-    know it (ticket updates), so a ``from`` condition never matches there.
+    ``changes`` is ``{field: [old, new]}`` (a changed custom field also as
+    ``cf_<key>``); ``old`` is None where the value was unset, so a ``from`` condition
+    does not match a first value.
     """
     if rule.trigger not in EVENT_TRIGGERS.get(event, ()):
         return False
@@ -194,9 +216,9 @@ def trigger_matches_event(*, rule, event: str, changes: dict | None) -> bool:
         old, new = pair
         if _as_text(old) == _as_text(new) and old is not None:
             return False
-        if "from" in config and (old is None or _as_text(old) != config["from"]):
+        if "from" in config and (old is None or not _same(old, config["from"])):
             return False
-        return not ("to" in config and _as_text(new) != config["to"])
+        return not ("to" in config and not _same(new, config["to"]))
     return True
 
 

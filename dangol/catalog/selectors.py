@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Q
 
 from dangol.catalog.models import Category, Product
+from dangol.core.customfields.filters import custom_filter_q
 from dangol.core.errors import NotFoundError
 from dangol.core.pagination import Page, keyset_page_by_id
 
@@ -16,6 +19,11 @@ def product_list(
     query: str = "",
     category_id: int | None = None,
     active_only: bool = False,
+    active: bool | None = None,
+    price_min: Decimal | None = None,
+    price_max: Decimal | None = None,
+    custom: dict | None = None,
+    definitions: list | None = None,
     after: int | None = None,
     before: int | None = None,
     size: int = 25,
@@ -24,6 +32,11 @@ def product_list(
 
     :param query: part of the name (any case) or the start of the SKU.
     :param category_id: keep products of this category and of its sub-categories.
+    :param active: only active (True) or only inactive (False) products; None: both.
+    :param price_min: unit price at least this; ``price_max``: at most this.
+    :param custom: custom-field filters (``{"cf_<key>[_min|_max]": value}``, see
+        ``core.customfields.filters``); ``definitions`` the product fields' definitions
+        when the caller has read them.
     :param after: the last id of the page before (next page); ``before`` goes back.
     """
     queryset = Product.objects.all()
@@ -41,6 +54,16 @@ def product_list(
             )
     if active_only:
         queryset = queryset.filter(active=True)
+    if active is not None:
+        queryset = queryset.filter(active=active)
+    if price_min is not None:
+        queryset = queryset.filter(unit_price__gte=price_min)
+    if price_max is not None:
+        queryset = queryset.filter(unit_price__lte=price_max)
+    if custom:
+        condition = custom_filter_q(entity="product", values=custom, definitions=definitions)
+        if condition is not None:
+            queryset = queryset.filter(condition)
     page = keyset_page_by_id(
         queryset.select_related("category"), size=size, after=after, before=before
     )

@@ -10,6 +10,7 @@ from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, 
 from django.db.models.functions import TruncMonth
 
 from dangol.accounts.roles import Role, user_role
+from dangol.core.customfields.filters import custom_filter_q
 from dangol.core.errors import NotFoundError
 from dangol.core.pagination import Page, keyset_page_by_id
 from dangol.customers import permissions as customer_permissions
@@ -87,12 +88,21 @@ def pipeline_board(
     owner_id: int | None = None,
     channel: str = "",
     closing: tuple[dt.date, dt.date] | None = None,
+    custom: dict | None = None,
+    definitions: list | None = None,
 ) -> list[BoardColumn]:
     """Return one column per stage with its cards (open ones, and this month's closed).
 
     :param closing: only opportunities expected to close between these days (inclusive).
+    :param custom: custom-field filters (``{"cf_<key>[_min|_max]": value}``, see
+        ``core.customfields.filters``); ``definitions`` the opportunity fields'
+        definitions when the caller has read them.
     """
     opportunities = _visible_opportunities(user)
+    if custom:
+        condition = custom_filter_q(entity="opportunity", values=custom, definitions=definitions)
+        if condition is not None:
+            opportunities = opportunities.filter(condition)
     if owner_id:
         opportunities = opportunities.filter(owner_id=owner_id)
     if channel:

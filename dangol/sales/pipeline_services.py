@@ -412,6 +412,100 @@ def opportunity_move(
     return opportunity
 
 
+OPPORTUNITY_EDITABLE = ("name", "amount", "expected_close", "owner", "channel")
+
+
+def _opportunity_values(actor, changes: dict[str, Any]) -> dict[str, Any]:
+    """Return the cleaned new values of ``changes`` by field name (owner as a user)."""
+    unknown = sorted(set(changes) - set(OPPORTUNITY_EDITABLE))
+    if unknown:
+        raise ValidationError(
+            f"These fields cannot be changed here: {', '.join(unknown)}",
+            code=SalesErrorCode.INVALID,
+            field=unknown[0],
+        )
+    values: dict[str, Any] = {}
+    if "name" in changes:
+        values["name"] = _text(changes["name"], field="name", required=True)
+    if "amount" in changes:
+        values["amount"] = _amount(changes["amount"])
+    if "expected_close" in changes:
+        close = changes["expected_close"]
+        if not isinstance(close, dt.date) or isinstance(close, dt.datetime):
+            raise ValidationError(
+                "The expected close must be a date",
+                code=SalesErrorCode.INVALID,
+                field="expected_close",
+            )
+        values["expected_close"] = close
+    if "channel" in changes:
+        values["channel"] = _choice(changes["channel"], OpportunityChannel, field="channel")
+    if "owner" in changes:
+        owner = changes["owner"]
+        if owner is None or not getattr(owner, "is_active", False) or not can_sell(owner):
+            raise ValidationError(
+                "The owner must be an active salesperson, manager or administrator",
+                code=SalesErrorCode.INVALID,
+                field="owner",
+            )
+        if user_role(actor) is Role.SALES and owner.pk != actor.pk:
+            raise PermissionDeniedError(
+                "A salesperson cannot give an opportunity to someone else",
+                code=SalesErrorCode.PERMISSION_DENIED,
+                field="owner",
+            )
+        values["owner"] = owner
+    return values
+
+
+@transaction.atomic
+def opportunity_update(
+    *, actor, opportunity: Opportunity, expected_version: int | None = None, **changes: Any
+) -> Opportunity:
+    """Change the name, amount, expected close, owner or channel of ``opportunity``.
+
+    The stage moves through ``opportunity_move``, custom fields through
+    ``opportunity_custom_fields_set``. The automation event carries ``[old, new]`` of
+    each changed field (the owner as ids), so "changed from/to" rules match.
+
+    :raises ValidationError: an unknown field or a value that does not fit.
+    :raises PermissionDeniedError: the actor may not work on it, or a salesperson gives it
+        to someone else.
+    :raises ConflictError: someone changed it since ``expected_version``.
+    """
+    if not can_work_opportunity(actor, opportunity):
+        raise PermissionDeniedError(
+            "You may not work on this opportunity", code=SalesErrorCode.PERMISSION_DENIED
+        )
+    values = _opportunity_values(actor, changes)
+    attnames = {name: Opportunity._meta.get_field(name).attname for name in values}
+    old = {name: getattr(opportunity, attnames[name]) for name in values}
+    new = {name: getattr(value, "pk", value) for name, value in values.items()}
+    changed = [name for name in values if old[name] != new[name]]
+    if not changed:
+        return opportunity
+    version = opportunity.version if expected_version is None else expected_version
+    before = audit_snapshot(opportunity)
+    updated = Opportunity.objects.filter(pk=opportunity.pk, version=version).update(
+        **{attnames[name]: new[name] for name in changed},
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+    if not updated:
+        raise ConflictError("Someone else changed this opportunity; reload it", field="version")
+    opportunity.refresh_from_db()
+    audit_record(instance=opportunity, actor=actor, action="update", before=before)
+    webhook_record_emit(event_type="opportunity.updated", record=opportunity)
+    automation_event_on_commit(
+        entity="opportunity",
+        record_id=opportunity.pk,
+        event="updated",
+        key=f"v{opportunity.version}",
+        changes={name: [old[name], new[name]] for name in changed},
+    )
+    return opportunity
+
+
 @transaction.atomic
 def opportunity_custom_fields_set(
     *,
@@ -433,6 +527,7 @@ def opportunity_custom_fields_set(
     cleaned = custom_fields_clean(
         entity="opportunity", values=values, partial=True, existing=opportunity.custom_fields
     )
+    old = dict(opportunity.custom_fields or {})
     updated = Opportunity.objects.filter(pk=opportunity.pk, version=version).update(
         custom_fields=cleaned, version=F("version") + 1, updated_at=timezone.now()
     )
@@ -440,4 +535,11 @@ def opportunity_custom_fields_set(
         raise ConflictError("Someone else changed this opportunity; reload it", field="version")
     opportunity.refresh_from_db()
     webhook_record_emit(event_type="opportunity.updated", record=opportunity)
+    automation_event_on_commit(
+        entity="opportunity",
+        record_id=opportunity.pk,
+        event="updated",
+        key=f"v{opportunity.version}",
+        changes={"custom_fields": [old, opportunity.custom_fields]},
+    )
     return opportunity

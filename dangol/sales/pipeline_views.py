@@ -15,6 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dangol.core.customfields.filters import (
+    custom_filter_fields,
+    custom_filter_values,
+    form_values,
+)
+from dangol.core.customfields.selectors import custom_field_definitions, custom_list_columns
 from dangol.core.errors import ConflictError, DangolError, NotFoundError, PermissionDeniedError
 from dangol.core.pagination import parse_cursor
 from dangol.customers.choices import Region
@@ -61,6 +67,16 @@ class ConvertForm(forms.Form):
     )
 
 
+class BoardFilterForm(forms.Form):
+    """The board's custom-field filters (channel and "mine" are read as before)."""
+
+    def __init__(self, data, *, definitions: list) -> None:
+        super().__init__(data)
+        self.fields.update(
+            custom_filter_fields(entity="opportunity", definitions=definitions, strict=True)
+        )
+
+
 class MoveForm(forms.Form):
     stage = forms.ModelChoiceField(queryset=PipelineStage.objects.all(), to_field_name="code")
     version = forms.IntegerField(min_value=1)
@@ -79,6 +95,9 @@ def _require_seller(request: HttpRequest) -> None:
 def board(request: HttpRequest) -> HttpResponse:
     """The kanban board: one column per stage; cards move by drag and drop."""
     _require_seller(request)
+    definitions = custom_field_definitions(entity="opportunity")
+    form = BoardFilterForm(request.GET, definitions=definitions)
+    custom = dict(custom_filter_values(form_values(form)))
     channel = request.GET.get("channel", "")
     closing = None
     if request.GET.get("closing") == "this-month":
@@ -92,6 +111,8 @@ def board(request: HttpRequest) -> HttpResponse:
         channel=channel if channel in OpportunityChannel.values else "",
         owner_id=request.user.pk if request.GET.get("mine") else None,
         closing=closing,
+        custom=custom,
+        definitions=definitions,
     )
     return render(
         request,
@@ -101,6 +122,8 @@ def board(request: HttpRequest) -> HttpResponse:
             "channels": OpportunityChannel.choices,
             "channel": channel,
             "loss_reasons": LossReason.choices,
+            "form": form,
+            "custom_columns": custom_list_columns(entity="opportunity", definitions=definitions),
         },
     )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
+from dangol.core.customfields.filters import custom_filter_q
 from dangol.core.pagination import Page, keyset_page_by_id
 from dangol.customers import permissions as customer_permissions
 from dangol.service.choices import TicketStatus
@@ -96,6 +97,8 @@ def ticket_list(
     breached: bool = False,
     due_within: dt.timedelta | None = None,
     customer_id: int | None = None,
+    custom: dict | None = None,
+    definitions: list | None = None,
     after: int | None = None,
     before: int | None = None,
     size: int = 50,
@@ -103,6 +106,9 @@ def ticket_list(
     """Return a keyset page of the tickets ``user`` may see, newest first, filtered.
 
     :param due_within: only open tickets with an unmet SLA target due within this time.
+    :param custom: custom-field filters (``{"cf_<key>[_min|_max]": value}``, see
+        ``core.customfields.filters``); ``definitions`` the ticket fields' definitions
+        when the caller has read them.
     """
     tickets = _filtered(
         user=user,
@@ -114,6 +120,10 @@ def ticket_list(
         due_within=due_within,
         customer_id=customer_id,
     ).select_related("customer", "queue", "assignee", "category")
+    if custom:
+        condition = custom_filter_q(entity="ticket", values=custom, definitions=definitions)
+        if condition is not None:
+            tickets = tickets.filter(condition)
     return keyset_page_by_id(tickets, size=size, after=after, before=before)
 
 

@@ -118,8 +118,14 @@ def _check_version(ticket: Ticket, expected_version: int | None) -> None:
 
 
 def _bump(ticket: Ticket, fields: list[str], actor=None) -> None:
-    """Save ``fields`` and the version, refusing if the row moved on since it was read."""
-    before = audit_snapshot(Ticket.objects.get(pk=ticket.pk))  # the row as stored
+    """Save ``fields`` and the version, refusing if the row moved on since it was read.
+
+    The automation event carries each field's stored value before this write and the
+    new one (foreign keys as ids), so "changed from X to Y" rules work on tickets.
+    """
+    stored = Ticket.objects.get(pk=ticket.pk)  # the row as stored
+    before = audit_snapshot(stored)
+    attnames = {name: Ticket._meta.get_field(name).attname for name in fields}
     ticket.updated_at = timezone.now()
     updated = Ticket.objects.filter(pk=ticket.pk, version=ticket.version).update(
         version=F("version") + 1,
@@ -139,7 +145,10 @@ def _bump(ticket: Ticket, fields: list[str], actor=None) -> None:
         record_id=ticket.pk,
         event="updated",
         key=f"v{ticket.version}",
-        changes={name: [None, getattr(ticket, name)] for name in fields},
+        changes={
+            name: [getattr(stored, attname), getattr(ticket, attname)]
+            for name, attname in attnames.items()
+        },
     )
 
 
@@ -493,7 +502,7 @@ def ticket_update(
         ticket.custom_fields = custom_fields_clean(
             entity="ticket", values=custom_fields, partial=True, existing=ticket.custom_fields
         )
-        _bump(ticket, ["custom_fields"])
+        _bump(ticket, ["custom_fields"], actor)
     if assignee is not None or queue is not None:
         ticket_assign(actor=actor, ticket=ticket, assignee=assignee, queue=queue)
     if priority is not None:

@@ -13,11 +13,19 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dangol.core.customfields.filters import (
+    custom_filter_fields,
+    custom_filter_values,
+    form_values,
+)
 from dangol.core.customfields.forms import custom_form_fields, custom_values
+from dangol.core.customfields.selectors import custom_field_definitions, custom_list_columns
 from dangol.core.errors import DangolError, NotFoundError, PermissionDeniedError
+from dangol.core.htmx import is_htmx_swap
 from dangol.core.pagination import parse_cursor
 from dangol.customers.selectors import customer_get
 from dangol.service import permissions, reports, selectors, services
@@ -28,11 +36,19 @@ STATUS_FILTERS = [("active", _("Active")), ("", _("All")), *TicketStatus.choices
 
 
 class TicketFilterForm(forms.Form):
+    """The queue's filters, then the filterable custom fields; invalid values are reported."""
+
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTERS, required=False)
     queue = forms.ModelChoiceField(label=_("Queue"), queryset=Queue.objects.all(), required=False)
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
     breached = forms.BooleanField(label=_("Past an SLA target"), required=False)
     due_soon = forms.BooleanField(label=_("SLA target within an hour"), required=False)
+
+    def __init__(self, data, *, definitions: list) -> None:
+        super().__init__(data)
+        self.fields.update(
+            custom_filter_fields(entity="ticket", definitions=definitions, strict=True)
+        )
 
 
 class TicketOpenForm(forms.Form):
@@ -117,24 +133,38 @@ def _ticket_or_404(request: HttpRequest, pk: int):
 
 @login_required
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    """Show the tickets the user may see, filtered, newest first, with SLA states."""
-    form = TicketFilterForm(request.GET or {"status": "active"})
-    data = form.cleaned_data if form.is_valid() else {"status": "active"}
+    """Show the tickets the user may see, filtered, newest first, with SLA states.
+
+    An invalid filter value is reported and left out; an htmx request gets only the
+    results. The custom-field definitions are read once for the filters and the columns.
+    """
+    definitions = custom_field_definitions(entity="ticket")
+    form = TicketFilterForm(request.GET or {"status": "active"}, definitions=definitions)
+    data = form_values(form)
     page = selectors.ticket_list(
         user=request.user,
-        status=data.get("status", ""),
+        status="active" if data["status"] is None else data["status"],
         queue_id=data["queue"].pk if data.get("queue") else None,
         mine=bool(data.get("mine")),
         breached=bool(data.get("breached")),
         due_within=selectors.SLA_DUE_SOON if data.get("due_soon") else None,
+        custom=dict(custom_filter_values(data)),
+        definitions=definitions,
         after=parse_cursor(request.GET.get("after")),
         before=parse_cursor(request.GET.get("before")),
     )
-    return render(
-        request,
-        "service/ticket_list.html",
-        {"form": form, "page": page, "now": timezone.now()},
+    context = {
+        "form": form,
+        "page": page,
+        "now": timezone.now(),
+        "custom_columns": custom_list_columns(entity="ticket", definitions=definitions),
+    }
+    template = (
+        "service/_ticket_results.html" if is_htmx_swap(request) else "service/ticket_list.html"
     )
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required

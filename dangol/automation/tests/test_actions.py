@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -84,6 +85,34 @@ def test_set_field_on_ticket_order_and_opportunity(admin_user):
         entity="opportunity",
     )
     assert Opportunity.objects.get(pk=opportunity.pk).stage.code == "proposal"
+    run = _fire(
+        admin_user,
+        opportunity,
+        {"type": "set_field", "field": "amount", "value": "2500.50"},
+        {"type": "set_field", "field": "channel", "value": "internet"},
+        entity="opportunity",
+    )
+    stored = Opportunity.objects.get(pk=opportunity.pk)
+    assert (stored.amount, stored.channel) == (Decimal("2500.50"), "internet")
+    assert [r["detail"] for r in run.result] == ["amount = 2500.50", "channel = internet"]
+
+
+def test_set_field_on_an_opportunity_checks_the_value(admin_user):
+    for action, field in (
+        ({"field": "amount", "value": "lots"}, "actions[0].value"),
+        ({"field": "amount", "value": -1}, "actions[0].value"),
+        ({"field": "channel", "value": "pigeon"}, "actions[0].value"),
+        ({"field": "owner", "value": 1}, "actions[0].field"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            rule_create(
+                actor=admin_user,
+                name="a",
+                entity="opportunity",
+                trigger="updated",
+                actions=[{"type": "set_field", **action}],
+            )
+        assert caught.value.field == field
 
 
 def test_assign_owner_of_customer_and_ticket(admin_user, sales, service):

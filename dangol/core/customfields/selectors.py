@@ -57,8 +57,7 @@ def custom_list_columns(
 ) -> list[CustomFieldDefinition]:
     """Return the active definitions an administrator chose to show as list columns.
 
-    ``definitions``: the entity's active definitions if the caller already read them (a
-    list page reads them once for its filters and its columns).
+    :param definitions: ``entity``'s active definitions when the caller has read them.
     """
     if definitions is None:
         definitions = custom_field_definitions(entity=entity)

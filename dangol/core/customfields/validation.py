@@ -150,6 +150,11 @@ def _record_id(value: Any) -> int:
     return pk
 
 
+def record_id_parse(value: Any) -> int:
+    """Return ``value`` as a record id, without checking that the record exists."""
+    return _record_id(value)
+
+
 def _user(value: Any) -> int:
     from dangol.accounts.models import User
 
