@@ -168,10 +168,18 @@ def definition_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class RecordForm(forms.Form):
-    """The active custom fields of one record, generated from the definitions."""
+    """The active custom fields of one record, generated from the definitions.
 
-    def __init__(self, *args, entity: str, **kwargs) -> None:
+    Records with a ``version`` (customers, opportunities, tickets) carry the version the
+    editor read, required: a save over someone else's change is refused, not lost.
+    """
+
+    def __init__(self, *args, entity: str, record, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if hasattr(record, "version"):
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=record.version, min_value=1
+            )
         self.fields.update(custom_form_fields(entity=entity))
 
 
@@ -188,6 +196,7 @@ def record_edit(request: HttpRequest, entity: str, pk: int) -> HttpResponse:
     form = RecordForm(
         request.POST or None,
         entity=entity,
+        record=record,
         initial=custom_initial(entity=entity, values=record.custom_fields),
     )
     if request.method == "POST" and form.is_valid():
@@ -197,12 +206,16 @@ def record_edit(request: HttpRequest, entity: str, pk: int) -> HttpResponse:
                 actor=request.user,
                 record=record,
                 values=custom_values(form.cleaned_data),
+                expected_version=form.cleaned_data.get("version"),
             )
         except DomainPermissionDenied as exc:
             raise PermissionDenied(exc.message) from exc
         except DangolError as exc:
             name = exc.field.replace("custom_fields.", "cf_")
-            form.add_error(name if name in form.fields else None, exc.message)
+            # A version conflict is about the whole form (its field is hidden).
+            form.add_error(
+                name if name.startswith("cf_") and name in form.fields else None, exc.message
+            )
         else:
             return redirect(record_url(entity=entity, record=record))
     context = {
