@@ -167,6 +167,9 @@ def definition_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "core/customfields/delete.html", context, status=status)
 
 
+NO_VERSION_READ = 0  # matches no stored version (they start at 1)
+
+
 class RecordForm(forms.Form):
     """The active custom fields of one record, generated from the definitions.
 
@@ -177,8 +180,11 @@ class RecordForm(forms.Form):
     def __init__(self, *args, entity: str, record, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if hasattr(record, "version"):
+            # Not required by the form: a post without it goes to the service as
+            # version 0, which never matches, so the role check still answers first
+            # (403) and an allowed editor is told to reload; it is never last-writer-wins.
             self.fields["version"] = forms.IntegerField(
-                widget=forms.HiddenInput, initial=record.version, min_value=1
+                widget=forms.HiddenInput, initial=record.version, min_value=1, required=False
             )
         self.fields.update(custom_form_fields(entity=entity))
 
@@ -206,7 +212,9 @@ def record_edit(request: HttpRequest, entity: str, pk: int) -> HttpResponse:
                 actor=request.user,
                 record=record,
                 values=custom_values(form.cleaned_data),
-                expected_version=form.cleaned_data.get("version"),
+                expected_version=form.cleaned_data.get("version") or NO_VERSION_READ
+                if "version" in form.fields
+                else None,
             )
         except DomainPermissionDenied as exc:
             raise PermissionDenied(exc.message) from exc
