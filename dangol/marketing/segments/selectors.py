@@ -33,8 +33,26 @@ def rule_customers(*, rule: Any) -> QuerySet:
 
 
 def rule_count(*, rule: Any) -> int:
-    """Return how many customers ``rule`` selects (one COUNT in the database)."""
-    return rule_customers(rule=rule).count()
+    """Return how many customers ``rule`` selects, none in the trash.
+
+    Two COUNTs: every match (on the rule's covering indexes, as before trash existed)
+    minus the trashed matches (the few trashed ids, read from their partial index, then
+    the rule checked on those rows only). At 1,000,000 customers this costs 1.0-1.2x
+    the rule alone, where ``NOT IN`` in the one query costs 3.5-4x
+    (``benchmarks/bench_segment_trash.py``, docs/privacy.md).
+    """
+    condition = rule_compile(rule)
+    matched = Customer.objects.filter(condition).count()
+    trashed = Customer.objects.filter(pk__in=trashed_customer_ids()).filter(condition).count()
+    return matched - trashed
+
+
+def segment_count(*, segment: Segment) -> int:
+    """Return how many customers are in the segment now (as ``segment_customers``)."""
+    if segment.kind == SegmentKind.STATIC and segment.snapshot_at is not None:
+        members = SegmentMember.objects.filter(segment=segment)
+        return members.count() - members.filter(customer_id__in=trashed_customer_ids()).count()
+    return rule_count(rule=segment.rule)
 
 
 def segment_customers(*, segment: Segment) -> QuerySet:

@@ -71,6 +71,10 @@ def test_a_static_segment_hides_a_member_trashed_after_its_snapshot(people, admi
     record_trash(instance=people[1], actor=admin_user)
 
     assert selectors.segment_customers(segment=segment).count() == 2
+    # The snapshot still holds the three; the count leaves the trashed one out.
+    assert segment.members.count() == 3
+    assert selectors.segment_count(segment=segment) == 2
+    assert services.segment_size_refresh(segment=segment) == 2
     assert services.segment_snapshot(actor=admin_user, segment=segment) == 2
 
     record_restore(instance=people[1], actor=admin_user)
