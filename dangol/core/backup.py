@@ -55,6 +55,9 @@ USE_TABLES = (
     "touchpoints_interaction",
 )
 SKIP_DIRS = {"staticfiles", "backups"}
+# Append-only logs that a restore merges (the union of the installation's lines and the
+# backup's) instead of overwriting: the erasure log must not forget a later erasure.
+MERGED_FILES = ("privacy/erasures.jsonl",)
 SKIP_SUFFIXES = ("-wal", "-shm", "-journal", ".tmp", ".lock")
 
 
@@ -292,8 +295,14 @@ def backup_restore(*, archive_path: Path, force: bool = False) -> dict[str, Any]
                 _sqlite_load(tmpdir / member)
             else:
                 _pg_load(tmpdir / member)
+            kept = {
+                name: (data_dir / name).read_text(encoding="utf-8")
+                for name in MERGED_FILES
+                if (data_dir / name).is_file()
+            }
             for info in data_members:
                 archive.extract(info, data_dir, filter="data")
+            _merge_logs(data_dir, kept)
     after = table_checksums()
     differ = sorted(
         table for table, expected in manifest["tables"].items() if after.get(table) != expected
@@ -304,6 +313,18 @@ def backup_restore(*, archive_path: Path, force: bool = False) -> dict[str, Any]
             field="database",
         )
     return manifest
+
+
+def _merge_logs(data_dir: Path, kept: dict[str, str]) -> None:
+    """Write back the lines of ``MERGED_FILES`` the restored copy lacks."""
+    for name, text in kept.items():
+        path = data_dir / name
+        restored = path.read_text(encoding="utf-8") if path.is_file() else ""
+        lines = restored.splitlines()
+        missing = [line for line in text.splitlines() if line and line not in set(lines)]
+        if missing or not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("".join(f"{line}\n" for line in [*lines, *missing]), "utf-8")
 
 
 def _data_members_checked(archive: tarfile.TarFile, data_dir: Path) -> list[tarfile.TarInfo]:

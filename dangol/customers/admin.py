@@ -45,6 +45,8 @@ class CustomerAdminForm(ServiceModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["expected_version"].initial = self.instance.version
+            # A change without the version read would be last-writer-wins: refuse it.
+            self.fields["expected_version"].required = True
 
 
 class ConsentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -169,7 +171,7 @@ class CustomerAdmin(ServiceAdminMixin, LargeTableAdmin):
             customer = services.customer_update(
                 actor=request.user,
                 customer=current,
-                expected_version=data.get("expected_version") or current.version,
+                expected_version=data["expected_version"],
                 **changes,
             )
         else:

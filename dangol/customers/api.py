@@ -13,8 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dangol.accounts.models import User
-from dangol.core.api.exceptions import PreconditionFailed
-from dangol.core.api.http import IF_MATCH_PARAMETER, etag, if_match_version
+from dangol.core.api.http import IF_MATCH_PARAMETER, etag, precondition_write
 from dangol.core.api.pagination import CursorQuerySerializer, cursor_page_serializer, page_data
 from dangol.core.api.read import output_data
 from dangol.core.audit.services import record_trash
@@ -29,7 +28,6 @@ from dangol.customers.choices import (
     Region,
     ValueTier,
 )
-from dangol.customers.errors import ConflictError
 from dangol.customers.models import ConsentEvent, Customer, CustomerGroup
 from dangol.customers.selectors import (
     CustomerFilters,
@@ -144,7 +142,8 @@ class CustomerUpdateInputSerializer(CustomerInputSerializer):
         required=False,
         min_value=1,
         max_value=MAX_ID,
-        help_text="The version you read; a newer one on the server answers 409.",
+        help_text="The version you read (or send `If-Match`); a newer one on the server "
+        "answers 409, neither answers 428.",
     )
 
     class Meta:
@@ -262,27 +261,33 @@ class CustomerItemApi(APIView):
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         body_version = changes.pop("version", None)
-        header_version = if_match_version(request)
-        if header_version is not None and header_version != customer.version:
-            raise PreconditionFailed()
-        try:
-            customer = customer_update(
-                actor=request.user,
-                customer=customer,
-                expected_version=header_version or body_version,
-                **changes,
-            )
-        except ConflictError as exc:
-            if header_version is not None:
-                raise PreconditionFailed() from exc
-            raise
+        customer = precondition_write(
+            request,
+            record=customer,
+            body_version=body_version,
+            write=lambda expected: customer_update(
+                actor=request.user, customer=customer, expected_version=expected, **changes
+            ),
+        )
         return _customer_response(request, customer)
 
-    @extend_schema(operation_id="customers_destroy", responses={204: None})
+    @extend_schema(
+        operation_id="customers_destroy", parameters=[IF_MATCH_PARAMETER], responses={204: None}
+    )
     def delete(self, request: Request, pk: int) -> Response:
-        """Move the customer to the trash (``DELETE /api/v1/trash/customers/<id>/`` purges)."""
+        """Move the customer to the trash (``DELETE /api/v1/trash/customers/<id>/`` purges).
+
+        Send ``If-Match`` with the version you read, as for a change.
+        """
         customer = customer_get(user=request.user, pk=pk)
-        record_trash(instance=customer, actor=request.user)
+        precondition_write(
+            request,
+            record=customer,
+            body_version=None,
+            write=lambda expected: record_trash(
+                instance=customer, actor=request.user, expected_version=expected
+            ),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

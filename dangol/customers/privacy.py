@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 import uuid
 from typing import Any
 
@@ -25,8 +26,10 @@ from dangol.core.audit.models import AuditAction, AuditEntry
 from dangol.core.audit.recording import audit_record
 from dangol.customers import permissions
 from dangol.customers.choices import ConsentChannel
+from dangol.customers.erasure_log import erasure_log_record
 from dangol.customers.errors import CustomerErrorCode, PermissionDeniedError, ValidationError
 from dangol.customers.models import ConsentEvent, Customer
+from dangol.customers.privacy_copies import copies_redact, person_needles
 
 EXPORT_FORMAT = "dangol.personal-data/1"
 REDACTED = "[redacted]"
@@ -260,6 +263,7 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
         raise ValidationError(
             "This customer's personal data was already erased", code=CustomerErrorCode.INVALID
         )
+    needles = _needles(customer)
     now = timezone.now()
     values = dict(PERSONAL_FIELDS)
     values["name"] = f"Erased customer #{customer.pk}"
@@ -324,6 +328,10 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
             "sales.Order": order_ids,
         },
     )
+    # Copies elsewhere (notifications, automation runs, webhook payloads, jobs, history
+    # snapshots of other records, other tickets' messages...), found by content.
+    copies_redact(needles=needles)
+    erasure_log_record(customer_id=customer.pk, at=now)
     customer.refresh_from_db()
     audit_record(
         instance=customer,
@@ -331,9 +339,34 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
         action=AuditAction.ERASE,
         before=None,
         snapshot={},
-        note=reason,
+        note=_redact(reason, needles)[:200],
     )
     return customer
+
+
+def _needles(customer: Customer) -> list[str]:
+    """Return the person's identifying strings, read before anything is cleared."""
+    from django.apps import apps
+
+    strings = [
+        customer.name,
+        customer.email,
+        customer.phone,
+        customer.phone_digits,
+        customer.external_id,
+    ]
+    leads = apps.get_model("sales.Lead").objects.filter(converted_customer=customer)
+    for name, email, phone in leads.values_list("name", "email", "phone"):
+        strings += [name, email, phone]
+    logins = apps.get_model("portal.PortalAccount").objects.filter(customer=customer)
+    strings += list(logins.values_list("user__email", flat=True))
+    return person_needles(*strings)
+
+
+def _redact(text: str, needles: list[str]) -> str:
+    for needle in needles:
+        text = re.sub(re.escape(needle), REDACTED, text, flags=re.IGNORECASE)
+    return text
 
 
 def _portal_deactivate(customer: Customer) -> None:

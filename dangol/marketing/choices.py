@@ -54,6 +54,7 @@ class SuppressionReason(models.TextChoices):
     FREQUENCY_CAP = "frequency_cap", _("Frequency cap reached")
     BOTTOM_TIER = "bottom_tier", _("Bottom value tier")
     NO_ADDRESS = "no_address", _("No address for the channel")
+    TRASHED = "trashed", _("Customer in the trash")
 
 
 class ResponseKind(models.TextChoices):

@@ -23,17 +23,23 @@ def partner_customers(*, partner) -> list:
     from dangol.customers.models import Customer
 
     return list(
-        Customer.objects.filter(pk__in=partner_customer_ids(partner=partner)).order_by("name")
+        Customer.objects.filter(
+            pk__in=partner_customer_ids(partner=partner), deleted_at__isnull=True
+        ).order_by("name")
     )
 
 
 def partner_customer_get(*, partner, pk: int):
-    """Return customer ``pk`` if it is assigned to ``partner``; otherwise it does not exist."""
+    """Return customer ``pk`` if it is assigned to ``partner`` and not in the trash;
+    otherwise it does not exist."""
     from dangol.customers.models import Customer
 
     if not PartnerCustomer.objects.filter(partner=partner, customer_id=pk).exists():
         raise NotFoundError("No such customer", field="customer")
-    return Customer.objects.get(pk=pk)
+    customer = Customer.objects.filter(pk=pk, deleted_at__isnull=True).first()
+    if customer is None:
+        raise NotFoundError("No such customer", field="customer")
+    return customer
 
 
 def partner_leads(*, partner) -> list:

@@ -75,6 +75,9 @@ def portal_view(kind: str):
                 kind == "partner" and account.partner_id is None
             ):
                 raise Http404
+            if kind == "customer" and account.customer.deleted_at is not None:
+                # A customer in the trash is out of the portal until restored.
+                return HttpResponseForbidden(_("This account is not available. Please contact us."))
             return view(request, account, *args, **kwargs)
 
         return wrapper

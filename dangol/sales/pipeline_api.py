@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dangol.core.api.http import IF_MATCH_PARAMETER, etag, precondition_write
 from dangol.core.api.pagination import CursorQuerySerializer, cursor_page_serializer, page_data
 from dangol.core.customfields.api import CustomFieldsField
 from dangol.customers.choices import Region
@@ -111,7 +112,12 @@ class OpportunityInputSerializer(serializers.Serializer):
 
 class OpportunityMoveSerializer(serializers.Serializer):
     stage = StageField(help_text="A stage code.")
-    version = serializers.IntegerField(min_value=1, help_text="The version you read.")
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text="The version you read (or send `If-Match`); neither answers 428.",
+    )
     loss_reason = serializers.ChoiceField(
         choices=LossReason.choices, required=False, help_text="Required to lose."
     )
@@ -131,6 +137,11 @@ LeadPageSerializer = cursor_page_serializer(LeadOutputSerializer, "LeadPage")
 def _require_seller(request: Request) -> None:
     if not services.can_sell(request.user):
         raise exceptions.PermissionDenied("Only sales staff and managers work the pipeline.")
+
+
+def _opportunity_response(opportunity) -> Response:
+    data = OpportunityOutputSerializer(opportunity).data
+    return Response(data, headers={"ETag": etag(opportunity.version)})
 
 
 class LeadCollectionApi(APIView):
@@ -214,10 +225,11 @@ class OpportunityItemApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         _require_seller(request)
         opportunity = selectors.opportunity_get(user=request.user, pk=pk)
-        return Response(OpportunityOutputSerializer(opportunity).data)
+        return _opportunity_response(opportunity)
 
     @extend_schema(
         operation_id="opportunities_move",
+        parameters=[IF_MATCH_PARAMETER],
         request=OpportunityMoveSerializer,
         responses=OpportunityOutputSerializer,
     )
@@ -227,12 +239,17 @@ class OpportunityItemApi(APIView):
         serializer = OpportunityMoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        opportunity = services.opportunity_move(
-            actor=request.user,
-            opportunity=opportunity,
-            stage=data["stage"],
-            expected_version=data["version"],
-            loss_reason=data.get("loss_reason", ""),
-            outcome_note=data.get("outcome_note", ""),
+        opportunity = precondition_write(
+            request,
+            record=opportunity,
+            body_version=data.get("version"),
+            write=lambda expected: services.opportunity_move(
+                actor=request.user,
+                opportunity=opportunity,
+                stage=data["stage"],
+                expected_version=expected,
+                loss_reason=data.get("loss_reason", ""),
+                outcome_note=data.get("outcome_note", ""),
+            ),
         )
-        return Response(OpportunityOutputSerializer(opportunity).data)
+        return _opportunity_response(opportunity)

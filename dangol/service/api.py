@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from dangol.accounts.roles import Role, user_role
 from dangol.core.api.fields import VisibleRecordField
+from dangol.core.api.http import IF_MATCH_PARAMETER, etag, precondition_write
 from dangol.core.api.pagination import CursorQuerySerializer, cursor_page_serializer, page_data
 from dangol.core.api.permissions import HasRole
 from dangol.core.customfields.api import CustomFieldsField
@@ -127,7 +128,12 @@ class TicketInputSerializer(serializers.Serializer):
 
 
 class TicketUpdateSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1, help_text="The version you read.")
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text="The version you read (or send `If-Match`); neither answers 428.",
+    )
     status = serializers.ChoiceField(choices=TicketStatus.choices, required=False)
     priority = serializers.ChoiceField(choices=TicketPriority.choices, required=False)
     assignee = serializers.PrimaryKeyRelatedField(
@@ -165,7 +171,8 @@ class TicketListQuerySerializer(CursorQuerySerializer):
 def _detail(request: Request, pk: int, code: int = 200) -> Response:
     ticket = ticket_get(user=request.user, pk=pk)
     ticket.sla_clocks = ticket_sla_clocks(ticket=ticket)
-    return Response(TicketDetailOutputSerializer(ticket).data, status=code)
+    data = TicketDetailOutputSerializer(ticket).data
+    return Response(data, status=code, headers={"ETag": etag(ticket.version)})
 
 
 class TicketCollectionApi(APIView):
@@ -213,6 +220,7 @@ class TicketItemApi(APIView):
 
     @extend_schema(
         operation_id="tickets_partial_update",
+        parameters=[IF_MATCH_PARAMETER],
         request=TicketUpdateSerializer,
         responses=TicketDetailOutputSerializer,
     )
@@ -220,7 +228,16 @@ class TicketItemApi(APIView):
         ticket = ticket_get(user=request.user, pk=pk)
         serializer = TicketUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.ticket_update(actor=request.user, ticket=ticket, **serializer.validated_data)
+        changes = dict(serializer.validated_data)
+        body_version = changes.pop("version", None)
+        precondition_write(
+            request,
+            record=ticket,
+            body_version=body_version,
+            write=lambda expected: services.ticket_update(
+                actor=request.user, ticket=ticket, version=expected, **changes
+            ),
+        )
         return _detail(request, pk)
 
 

@@ -75,8 +75,14 @@ class TicketOpenForm(forms.Form):
 
 
 class MessageForm(forms.Form):
+    """An internal note: appended, it changes nothing another agent could lose."""
+
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}))
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ReplyForm(MessageForm):
+    # A reply can change the status: without the version read it could undo a change.
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class StatusForm(forms.Form):
@@ -198,8 +204,7 @@ def _detail_context(request: HttpRequest, ticket, **forms_in_error) -> dict:
         "thread": selectors.ticket_messages(ticket=ticket),
         "history": selectors.ticket_history(ticket=ticket),
         "may_work": may_work,
-        "reply_form": forms_in_error.get("reply")
-        or MessageForm(initial={"version": ticket.version}),
+        "reply_form": forms_in_error.get("reply") or ReplyForm(initial={"version": ticket.version}),
         "note_form": forms_in_error.get("note") or MessageForm(),
         "status_form": forms_in_error.get("status")
         or StatusForm(initial={"status": ticket.status, "version": ticket.version}),
@@ -227,7 +232,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Reply, add a note, change the status or reassign; errors re-render the page."""
     ticket = _ticket_or_404(request, pk)
-    form_class = {"reply": MessageForm, "note": MessageForm, "status": StatusForm}.get(
+    form_class = {"reply": ReplyForm, "note": MessageForm, "status": StatusForm}.get(
         action, AssignForm
     )
     form = form_class(request.POST)
@@ -239,7 +244,7 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     actor=request.user,
                     ticket=ticket,
                     body=data["body"],
-                    expected_version=data.get("version"),
+                    expected_version=data["version"],
                 )
             elif action == "note":
                 services.ticket_note_add(actor=request.user, ticket=ticket, body=data["body"])

@@ -41,11 +41,37 @@ DOMAIN_STATUS: list[tuple[type[domain.DangolError], int]] = [
 
 
 class PreconditionFailed(exceptions.APIException):
-    """``If-Match`` named a version that is no longer current."""
+    """``If-Match`` named a version that is no longer current.
+
+    The problem names the current version (``current_version``, and the ``ETag``
+    header), so the client can fetch it, merge and retry.
+    """
 
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = _("The record changed since you read it; fetch it again")
     default_code = "precondition_failed"
+
+    def __init__(self, detail=None, code=None, *, current_version: int | None = None) -> None:
+        if detail is None and current_version is not None:
+            detail = gettext(
+                "The record changed since you read it: it is at version %(version)s now; "
+                "fetch it again"
+            ) % {"version": current_version}
+        super().__init__(detail, code)
+        self.problem_extra = {"current_version": current_version}
+        self.headers = {"ETag": f'"{current_version}"'} if current_version is not None else {}
+
+
+class PreconditionRequired(exceptions.APIException):
+    """A write to a versioned record said neither which version it read (RFC 6585 428)."""
+
+    status_code = 428
+    default_detail = _(
+        "Say which version you are changing: send the ETag you read as If-Match (e.g. "
+        'If-Match: "3") or "version" in the body, so that you cannot overwrite someone '
+        "else's change unknowingly"
+    )
+    default_code = "precondition_required"
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -88,6 +114,7 @@ def _api_problem(exc: exceptions.APIException) -> Response:
     auth_header = getattr(exc, "auth_header", None)
     if auth_header:
         headers["WWW-Authenticate"] = auth_header
+    headers.update(getattr(exc, "headers", None) or {})
     wait = getattr(exc, "wait", None)
     if wait is not None:
         headers["Retry-After"] = str(max(1, math.ceil(wait)))
@@ -107,9 +134,11 @@ def _api_problem(exc: exceptions.APIException) -> Response:
     if isinstance(detail, dict | list):
         detail = " ".join(" ".join(messages) for messages in flatten_errors(detail).values())
     code = getattr(exc.detail, "code", None) or exc.default_code
-    return _problem(
+    response = _problem(
         status_code=exc.status_code, code=str(code), detail=str(detail), headers=headers
     )
+    response.data.update(getattr(exc, "problem_extra", None) or {})
+    return response
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -1,14 +1,28 @@
-"""HTTP details the API views share: ETags and ``If-Match`` for optimistic locking."""
+"""HTTP details the API views share: ETags and ``If-Match`` for optimistic locking.
+
+A write to a versioned record (customer, ticket, opportunity) must say which version the
+client read: ``If-Match: "<version>"`` (the ``ETag`` of its GET) or ``"version"`` in the
+body. A stale ``If-Match`` answers 412 naming the current version; neither answers 428,
+so a client that never read the record cannot silently overwrite someone else's change.
+``If-Match: *`` is the explicit "whatever is stored now" (last writer wins, on purpose).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.request import Request
+
+from dangol.core.api.exceptions import PreconditionFailed, PreconditionRequired
+from dangol.core.errors import ConflictError
+
+T = TypeVar("T")
 
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
 
@@ -18,7 +32,9 @@ IF_MATCH_PARAMETER = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     required=False,
     description='The `ETag` (record version) you read, e.g. `"3"`; a newer version '
-    "on the server answers 412 instead of overwriting someone else's change.",
+    "on the server answers 412 instead of overwriting someone else's change. A write "
+    "with neither this header nor `version` in the body answers 428; `*` writes over "
+    "whatever is stored.",
 )
 
 
@@ -41,3 +57,46 @@ def if_match_version(request: Request) -> int | None:
             {"If-Match": [_('Expected an ETag from this API, such as "3"')]}, code="invalid"
         )
     return int(match.group(1))
+
+
+def _is_version_conflict(exc: ConflictError) -> bool:
+    return exc.field == "version" or str(exc.code) == "version_conflict"
+
+
+def precondition_write(
+    request: Request,
+    *,
+    record,
+    body_version: int | None,
+    write: Callable[[int], T],
+) -> T:
+    """Return ``write(expected_version)`` guarded by the version the client read.
+
+    The version comes from ``If-Match`` (checked here against ``record.version``, read by
+    the view) or else from the body. A version conflict the service finds (someone saved
+    between our read and its locked write) is a 412 too when ``If-Match`` was sent.
+
+    :raises PreconditionFailed: ``If-Match`` names a version that is not current (412).
+    :raises PreconditionRequired: neither ``If-Match`` nor a body ``version`` (428).
+    """
+    header = request.headers.get("If-Match", "").strip()
+    header_version = if_match_version(request)
+    if header_version is not None:
+        if header_version != record.version:
+            raise PreconditionFailed(current_version=record.version)
+        expected = header_version
+    elif body_version is not None:
+        expected = body_version
+    elif header == "*":
+        expected = record.version
+    else:
+        raise PreconditionRequired()
+    try:
+        return write(expected)
+    except ConflictError as exc:
+        if header and _is_version_conflict(exc):
+            current = (
+                type(record).objects.filter(pk=record.pk).values_list("version", flat=True).first()
+            )
+            raise PreconditionFailed(current_version=current) from exc
+        raise

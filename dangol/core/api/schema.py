@@ -26,6 +26,11 @@ class ProblemSerializer(serializers.Serializer):
         required=False,
         help_text="Messages per field; nested ones are named like `lines[0].quantity`.",
     )
+    current_version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="412 only: the record's version now (also its `ETag` header).",
+    )
 
     class Meta:
         ref_name = "Problem"
@@ -40,6 +45,7 @@ ERROR_DESCRIPTIONS = {
     "409": "The write conflicts with the stored data.",
     "412": "`If-Match` named a version that is no longer current.",
     "415": "The request body is not JSON.",
+    "428": "Neither `If-Match` nor `version` in the body said which version you read.",
     "429": "Too many requests; wait `Retry-After` seconds.",
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -55,7 +61,7 @@ class DangolAutoSchema(AutoSchema):
         if self.method in WRITE_METHODS:
             codes += ["409", "415"]
         if any(getattr(p, "name", "") == "If-Match" for p in self.get_override_parameters()):
-            codes.append("412")
+            codes += ["412", "428"]
         return sorted(codes)
 
     def _get_response_bodies(self, direction="response"):

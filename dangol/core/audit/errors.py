@@ -16,6 +16,7 @@ class AuditErrorCode(StrEnum):
     HAS_RECORDS = "has_protected_records"
     ERASED = "erased"
     CONFIRMATION = "confirmation_mismatch"
+    VERSION_CONFLICT = "version_conflict"
 
 
 __all__ = [

@@ -84,6 +84,32 @@ def can_trash(user, instance) -> bool:
     return user_role(user) in ROLES_TRASHING and can_see(user, instance)
 
 
+def can_revert(user, instance) -> bool:
+    """Return whether ``user`` may change ``instance`` at all (a revert is a change).
+
+    The revert's own service still applies the field-level rules; this is the coarse
+    answer that lets a refused role get 403 before anything is parsed.
+    """
+    if not can_see(user, instance):
+        return False
+    code = kind_of(instance).code
+    if code == "customer":
+        from dangol.customers.permissions import editable_fields
+
+        return bool(editable_fields(user, instance))
+    if code == "order":
+        from dangol.sales.services import can_write_orders
+
+        return can_write_orders(user, instance.customer)
+    if code == "ticket":
+        from dangol.service.permissions import can_work_ticket
+
+        return can_work_ticket(user, instance)
+    from dangol.sales.pipeline_services import can_work_opportunity
+
+    return can_work_opportunity(user, instance)
+
+
 def can_see_trash(user) -> bool:
     return user_role(user) in ROLES_TRASHING
 

@@ -44,14 +44,25 @@ def _customer_counts_kept(instance: models.Model):
     return customer_churn_bands_track(customer_ids=[instance.pk])
 
 
-def _set_deleted(instance: models.Model, value) -> None:
+def _set_deleted(instance: models.Model, value, expected_version: int | None = None) -> None:
     """Set ``deleted_at`` (bumping ``version`` where the model has one: an editor who
-    opened the record before it was trashed gets a conflict, not a silent write)."""
+    opened the record before it was trashed gets a conflict, not a silent write).
+
+    :raises ConflictError: ``expected_version`` is given and no longer the stored one.
+    """
     model = type(instance)
     now = timezone.now()
     extra: dict[str, Any] = {"version": F("version") + 1} if _has_version(model) else {}
     with _customer_counts_kept(instance):
-        model.objects.filter(pk=instance.pk).update(deleted_at=value, updated_at=now, **extra)
+        rows = model.objects.filter(pk=instance.pk)
+        if expected_version is not None and extra:
+            rows = rows.filter(version=expected_version)
+        if not rows.update(deleted_at=value, updated_at=now, **extra):
+            raise ConflictError(
+                "Someone else changed this record since you opened it; reload and try again",
+                code=AuditErrorCode.VERSION_CONFLICT,
+                field="version",
+            )
     instance.refresh_from_db()
 
 
@@ -64,18 +75,23 @@ def _require_trash_rights(actor, instance) -> None:
 
 
 @transaction.atomic
-def record_trash(*, instance: models.Model, actor) -> models.Model:
+def record_trash(
+    *, instance: models.Model, actor, expected_version: int | None = None
+) -> models.Model:
     """Move ``instance`` (a customer, order, ticket or opportunity) to the trash.
 
+    :param expected_version: the version the caller read (versioned kinds; the API's
+        ``If-Match``); someone else's change since then is a conflict.
     :raises PermissionDeniedError: the actor is not an admin or a manager who sees it.
-    :raises ConflictError: it is already in the trash.
+    :raises ConflictError: it is already in the trash, or changed since
+        ``expected_version``.
     """
     kind_of(instance)
     _require_trash_rights(actor, instance)
     if instance.deleted_at is not None:
         raise ConflictError("This record is already in the trash", code=AuditErrorCode.IN_TRASH)
     before = audit_snapshot(instance)
-    _set_deleted(instance, timezone.now())
+    _set_deleted(instance, timezone.now(), expected_version)
     audit_record(instance=instance, actor=actor, action=AuditAction.DELETE, before=before)
     return instance
 

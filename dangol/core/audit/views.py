@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangol.core.audit import kinds, selectors, services
-from dangol.core.errors import DangolError, NotFoundError
+from dangol.core.errors import DangolError, NotFoundError, PermissionDeniedError
 
 
 def _record(request: HttpRequest, kind: str, pk: int):
@@ -61,6 +61,8 @@ def history_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def _run(request: HttpRequest, action, success: str) -> None:
     try:
         action()
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from exc  # a refused role gets 403, not a bounce
     except DangolError as exc:
         messages.error(request, exc.message)
     else:
@@ -72,6 +74,8 @@ def _run(request: HttpRequest, action, success: str) -> None:
 def revert_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Restore a record to the version posted in ``version``."""
     record = _record(request, kind, pk)
+    if not kinds.can_revert(request.user, record):
+        raise PermissionDenied
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -89,6 +93,8 @@ def revert_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @require_POST
 def trash_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     record = _record(request, kind, pk)
+    if not kinds.can_trash(request.user, record):
+        raise PermissionDenied
     _run(
         request,
         lambda: services.record_trash(instance=record, actor=request.user),
@@ -101,6 +107,8 @@ def trash_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @require_POST
 def restore_view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     record = _record(request, kind, pk)
+    if not kinds.can_trash(request.user, record):
+        raise PermissionDenied
     _run(
         request,
         lambda: services.record_restore(instance=record, actor=request.user),

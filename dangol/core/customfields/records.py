@@ -31,26 +31,31 @@ def record_get(*, entity: str, user, pk: int):
     return product_get(pk=pk)
 
 
-def record_custom_fields_set(*, entity: str, actor, record, values: dict[str, Any]):
-    """Write ``values`` through the service of ``record``'s app; return the record."""
+def record_custom_fields_set(
+    *, entity: str, actor, record, values: dict[str, Any], expected_version: int | None = None
+):
+    """Write ``values`` through the service of ``record``'s app; return the record.
+
+    :param expected_version: the version the editor read (customers, opportunities,
+        tickets); ``None`` means the one just read with ``record``.
+    """
+    version = getattr(record, "version", None) if expected_version is None else expected_version
     if entity == CustomFieldEntity.CUSTOMER:
         from dangol.customers.services import customer_update
 
         return customer_update(
-            actor=actor, customer=record, expected_version=record.version, custom_fields=values
+            actor=actor, customer=record, expected_version=version, custom_fields=values
         )
     if entity == CustomFieldEntity.OPPORTUNITY:
         from dangol.sales.pipeline_services import opportunity_custom_fields_set
 
         return opportunity_custom_fields_set(
-            actor=actor, opportunity=record, values=values, expected_version=record.version
+            actor=actor, opportunity=record, values=values, expected_version=version
         )
     if entity == CustomFieldEntity.TICKET:
         from dangol.service.services import ticket_update
 
-        return ticket_update(
-            actor=actor, ticket=record, version=record.version, custom_fields=values
-        )
+        return ticket_update(actor=actor, ticket=record, version=version, custom_fields=values)
     from dangol.catalog.services import product_update
 
     return product_update(actor=actor, product=record, custom_fields=values)

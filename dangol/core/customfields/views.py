@@ -167,11 +167,25 @@ def definition_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "core/customfields/delete.html", context, status=status)
 
 
-class RecordForm(forms.Form):
-    """The active custom fields of one record, generated from the definitions."""
+NO_VERSION_READ = 0  # matches no stored version (they start at 1)
 
-    def __init__(self, *args, entity: str, **kwargs) -> None:
+
+class RecordForm(forms.Form):
+    """The active custom fields of one record, generated from the definitions.
+
+    Records with a ``version`` (customers, opportunities, tickets) carry the version the
+    editor read, required: a save over someone else's change is refused, not lost.
+    """
+
+    def __init__(self, *args, entity: str, record, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if hasattr(record, "version"):
+            # Not required by the form: a post without it goes to the service as
+            # version 0, which never matches, so the role check still answers first
+            # (403) and an allowed editor is told to reload; it is never last-writer-wins.
+            self.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=record.version, min_value=1, required=False
+            )
         self.fields.update(custom_form_fields(entity=entity))
 
 
@@ -188,6 +202,7 @@ def record_edit(request: HttpRequest, entity: str, pk: int) -> HttpResponse:
     form = RecordForm(
         request.POST or None,
         entity=entity,
+        record=record,
         initial=custom_initial(entity=entity, values=record.custom_fields),
     )
     if request.method == "POST" and form.is_valid():
@@ -197,12 +212,18 @@ def record_edit(request: HttpRequest, entity: str, pk: int) -> HttpResponse:
                 actor=request.user,
                 record=record,
                 values=custom_values(form.cleaned_data),
+                expected_version=form.cleaned_data.get("version") or NO_VERSION_READ
+                if "version" in form.fields
+                else None,
             )
         except DomainPermissionDenied as exc:
             raise PermissionDenied(exc.message) from exc
         except DangolError as exc:
             name = exc.field.replace("custom_fields.", "cf_")
-            form.add_error(name if name in form.fields else None, exc.message)
+            # A version conflict is about the whole form (its field is hidden).
+            form.add_error(
+                name if name.startswith("cf_") and name in form.fields else None, exc.message
+            )
         else:
             return redirect(record_url(entity=entity, record=record))
     context = {

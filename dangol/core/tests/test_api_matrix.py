@@ -36,6 +36,7 @@ class Endpoint:
     allowed: frozenset[Role]
     ok: int  # the status when allowed; 403 otherwise
     body: dict[str, Any] | None = None
+    headers: dict[str, str] | None = None  # as Django test client keywords (HTTP_...)
 
 
 MATRIX = [
@@ -57,7 +58,7 @@ MATRIX = [
         WRITE,
         frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.SERVICE}),
         200,
-        {"city": "Busan"},
+        {"city": "Busan", "version": 1},
     ),
     Endpoint(
         "customer update channel",
@@ -66,7 +67,7 @@ MATRIX = [
         WRITE,
         frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.MARKETING}),
         200,
-        {"acquisition_channel": "online"},
+        {"acquisition_channel": "online", "version": 1},
     ),
     Endpoint(
         "customer delete",
@@ -75,6 +76,7 @@ MATRIX = [
         WRITE,
         frozenset({Role.ADMIN, Role.MANAGER}),
         204,
+        headers={"HTTP_IF_MATCH": '"1"'},
     ),
     Endpoint("consent history", "get", "/api/v1/customers/{customer}/consents/", READ, ALL, 200),
     Endpoint(
@@ -179,7 +181,8 @@ def world(users_by_role, sales):
 def _call(client: APIClient, endpoint: Endpoint, ids: dict[str, int]):
     path = endpoint.path.format(**ids)
     body = _fill(endpoint.body, ids) if endpoint.body is not None else None
-    return getattr(client, endpoint.method)(path, body, format="json")
+    headers = endpoint.headers or {}
+    return getattr(client, endpoint.method)(path, body, format="json", **headers)
 
 
 @pytest.mark.django_db

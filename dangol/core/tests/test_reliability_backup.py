@@ -118,3 +118,34 @@ def test_restore_refuses_what_is_not_a_backup_and_paths_out_of_the_directory(dat
     assert Customer.objects.filter(name="kept").exists()  # nothing was changed
     assert not (tmp_path / "escaped.txt").exists()
     assert not (data_dir.parent / "escaped.txt").exists()
+
+
+def test_restore_erases_again_whoever_was_erased_after_the_backup(data_dir, tmp_path):
+    """A backup taken before an erasure must not bring the person back (docs/privacy.md)."""
+    from dangol.core.audit.models import AuditEntry
+    from dangol.customers.erasure_log import erasure_log_read
+    from dangol.customers.privacy import customer_erase
+
+    customers = _world()
+    earlier = customers[4]
+    customer_erase(customer=earlier, actor=None, reason="request 1, before the backup")
+    archive = tmp_path / "b.tar.gz"
+    call_command("backup", output=archive, stdout=io.StringIO())
+    person = customers[1]
+    customer_erase(customer=person, actor=None, reason="request 2, after the backup")
+    assert set(erasure_log_read()) == {earlier.pk, person.pk}
+
+    out = io.StringIO()
+    call_command("restore", str(archive), force=True, stdout=out)
+
+    assert f"Erased again 1 customer(s) erased after the backup was taken: {person.pk}" in (
+        out.getvalue()
+    )
+    restored = Customer.objects.get(pk=person.pk)
+    assert (restored.name, restored.email) == (f"Erased customer #{person.pk}", "")
+    assert not Customer.objects.filter(email="c1@x.test").exists()
+    # The log kept both lines (merged, not overwritten by the backup's older copy), and
+    # the earlier erasure, already in the backup, was not applied twice.
+    assert set(erasure_log_read()) == {earlier.pk, person.pk}
+    erase_entries = AuditEntry.objects.filter(action="erase").values_list("object_id", flat=True)
+    assert sorted(erase_entries) == sorted([earlier.pk, person.pk])

@@ -59,7 +59,15 @@ def test_customer_api_if_match_header_stale_gets_412(customer, sales):
         f"/api/v1/customers/{customer.pk}/", {"city": "Daegu"}, HTTP_IF_MATCH='"1"'
     )
     assert stale.status_code == 412
+    assert stale.json()["current_version"] == 2
     assert Customer.objects.get(pk=customer.pk).city == "Busan"
+
+
+def test_customer_api_write_without_a_version_is_428(customer, sales):
+    blind = token_client(sales).patch(f"/api/v1/customers/{customer.pk}/", {"city": "Daegu"})
+    assert blind.status_code == 428
+    assert blind["Content-Type"] == PROBLEM
+    assert Customer.objects.get(pk=customer.pk).version == 1
 
 
 @pytest.fixture
@@ -135,3 +143,64 @@ def test_opportunity_board_second_mover_is_told_to_reload(opportunity, sales, ma
     assert stale.status_code == 409
     assert stale.json()["error"] == "Someone else moved this opportunity; reload the board"
     assert Opportunity.objects.get(pk=opportunity.pk).stage.code == "proposal"
+
+
+# A write that says nothing about the version it read is refused (428): it could only be
+# last-writer-wins. ``If-Match`` with the GET's ``ETag`` works like the body's version,
+# and a stale one is 412 naming the current version.
+
+
+def test_ticket_api_etag_if_match_and_428(ticket, service, manager):
+    first, second = token_client(service), token_client(manager)
+    url = f"/api/v1/tickets/{ticket.pk}/"
+    etag = first.get(url)["ETag"]
+    assert etag == f'"{ticket.version}"'
+    assert second.get(url)["ETag"] == etag
+
+    blind = second.patch(url, {"priority": "low"})
+    assert (blind.status_code, blind.json()["code"]) == (428, "precondition_required")
+    ok = first.patch(url, {"priority": "high"}, HTTP_IF_MATCH=etag)
+    assert ok.status_code == 200
+    assert ok["ETag"] == f'"{ticket.version + 1}"'
+    stale = second.patch(url, {"priority": "low"}, HTTP_IF_MATCH=etag)
+    assert (stale.status_code, stale["Content-Type"]) == (412, PROBLEM)
+    assert stale.json()["current_version"] == ticket.version + 1
+    assert stale["ETag"] == f'"{ticket.version + 1}"'
+    assert Ticket.objects.get(pk=ticket.pk).priority == "high"
+
+
+def test_opportunity_api_etag_if_match_and_428(opportunity, sales, manager):
+    first, second = token_client(sales), token_client(manager)
+    url = f"/api/v1/opportunities/{opportunity.pk}/"
+    etag = first.get(url)["ETag"]
+    assert etag == f'"{opportunity.version}"'
+
+    blind = second.patch(url, {"stage": "lost", "loss_reason": "price"})
+    assert (blind.status_code, blind.json()["code"]) == (428, "precondition_required")
+    assert first.patch(url, {"stage": "proposal"}, HTTP_IF_MATCH=etag).status_code == 200
+    stale = second.patch(url, {"stage": "lost", "loss_reason": "price"}, HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert stale.json()["current_version"] == opportunity.version + 1
+    assert Opportunity.objects.get(pk=opportunity.pk).stage.code == "proposal"
+
+
+def test_customer_api_write_between_read_and_save_is_412_with_if_match(
+    customer, sales, monkeypatch
+):
+    """The view's If-Match check passes, then someone saves before the locked write."""
+    from dangol.customers import api as customers_api
+    from dangol.customers import services as customer_services
+
+    real_update = customer_services.customer_update
+
+    def racing_update(**kwargs):
+        Customer.objects.filter(pk=customer.pk).update(city="Ulsan", version=2)
+        return real_update(**kwargs)
+
+    monkeypatch.setattr(customers_api, "customer_update", racing_update)
+    stale = token_client(sales).patch(
+        f"/api/v1/customers/{customer.pk}/", {"city": "Daegu"}, HTTP_IF_MATCH='"1"'
+    )
+    assert stale.status_code == 412
+    assert stale.json()["current_version"] == 2
+    assert Customer.objects.get(pk=customer.pk).city == "Ulsan"

@@ -423,9 +423,16 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "audit:trash": {"get": "L 200 200 403 403 403 403 P P"},
     "audit:history": {"get": "L 200 200 200 200 200 200 P P"},
-    "audit:revert": {"get": "L 405 405 405 405 405 405 P P", "post": "L R R R R R R P P"},
-    "audit:trash_record": {"get": "L 405 405 405 405 405 405 P P", "post": "L * * R R R R P P"},
-    "audit:restore": {"get": "L 405 405 405 405 405 405 P P", "post": "L * * R R R R P P"},
+    # A refused role's POST is 403 (the revert: roles that may change none of the fields).
+    "audit:revert": {"get": "L 405 405 405 405 405 405 P P", "post": "L R R R R R 403 P P"},
+    "audit:trash_record": {
+        "get": "L 405 405 405 405 405 405 P P",
+        "post": "L * * 403 403 403 403 P P",
+    },
+    "audit:restore": {
+        "get": "L 405 405 405 405 405 405 P P",
+        "post": "L * * 403 403 403 403 P P",
+    },
     "audit:purge": {
         "get": "L 200 403 403 403 403 403 P P",
         "post": "L 200 403 403 403 403 403 P P",

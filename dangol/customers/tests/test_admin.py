@@ -155,6 +155,20 @@ def test_a_stale_admin_form_is_told_and_nothing_is_overwritten(root_client, cust
     assert (customer.city, customer.version) == ("Mapo-gu", 2)
 
 
+def test_an_admin_change_without_the_version_is_refused(root_client, customer):
+    # Dropping the hidden field must not turn the form into last-writer-wins.
+    url = reverse("admin:customers_customer_change", args=[customer.pk])
+    data = _form_data(root_client.get(url))
+    Customer.objects.filter(pk=customer.pk).update(city="Mapo-gu", version=2)
+    del data["expected_version"]
+    data["city"] = "Jongno-gu"
+    response = root_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["expected_version"]
+    customer.refresh_from_db()
+    assert (customer.city, customer.version) == ("Mapo-gu", 2)
+
+
 def test_a_service_error_is_shown_on_its_field_and_nothing_is_written(root_client):
     person = CustomerFactory(kind="person", name="Not a company")
     page = root_client.get(reverse("admin:customers_customer_add"))

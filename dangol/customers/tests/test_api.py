@@ -165,17 +165,42 @@ class TestCustomerWrite:
     def test_patch_changes_only_the_given_fields(self, admin_user):
         customer = CustomerFactory(city="Seoul")
 
-        response = token_client(admin_user).patch(detail(customer), {"city": "Busan"})
+        response = token_client(admin_user).patch(
+            detail(customer), {"city": "Busan"}, HTTP_IF_MATCH='"1"'
+        )
 
         assert response.status_code == 200
         customer.refresh_from_db()
         assert (customer.city, customer.version) == ("Busan", 2)
         assert response["ETag"] == '"2"'
 
+    def test_patch_without_if_match_or_version_is_428_and_writes_nothing(self, admin_user):
+        customer = CustomerFactory(city="Seoul")
+
+        response = token_client(admin_user).patch(detail(customer), {"city": "Busan"})
+
+        assert (response.status_code, response["Content-Type"]) == (428, PROBLEM)
+        body = response.json()
+        assert body["code"] == "precondition_required"
+        assert "If-Match" in body["detail"]
+        customer.refresh_from_db()
+        assert (customer.city, customer.version) == ("Seoul", 1)
+
+    def test_if_match_star_writes_over_the_current_version_on_purpose(self, admin_user):
+        customer = CustomerFactory(city="Seoul", version=4)
+
+        response = token_client(admin_user).patch(
+            detail(customer), {"city": "Busan"}, HTTP_IF_MATCH="*"
+        )
+
+        assert response.status_code == 200
+        customer.refresh_from_db()
+        assert (customer.city, customer.version) == ("Busan", 5)
+
     def test_a_field_the_role_may_not_change_is_403_naming_it(self, marketing):
         customer = CustomerFactory()
 
-        response = token_client(marketing).patch(detail(customer), {"city": "Busan"})
+        response = token_client(marketing).patch(detail(customer), {"city": "Busan", "version": 1})
 
         assert response.status_code == 403
         body = response.json()
@@ -190,8 +215,11 @@ class TestCustomerWrite:
 
         response = client.patch(detail(customer), {"city": "Busan"}, HTTP_IF_MATCH=etag)
 
-        assert response.status_code == 412
-        assert response.json()["code"] == "precondition_failed"
+        assert (response.status_code, response["Content-Type"]) == (412, PROBLEM)
+        body = response.json()
+        assert (body["code"], body["current_version"]) == ("precondition_failed", 2)
+        assert "version 2" in body["detail"]
+        assert response["ETag"] == '"2"'
         customer.refresh_from_db()
         assert customer.city == "Daegu"
 
@@ -220,7 +248,13 @@ class TestCustomerWrite:
     def test_delete_moves_the_customer_to_the_trash(self, manager):
         customer = CustomerFactory(owner=manager)
 
-        response = token_client(manager).delete(detail(customer))
+        client = token_client(manager)
+        assert client.delete(detail(customer)).status_code == 428
+        assert client.delete(detail(customer), HTTP_IF_MATCH='"7"').json()["current_version"] == 1
+        customer.refresh_from_db()
+        assert customer.deleted_at is None
+
+        response = client.delete(detail(customer), HTTP_IF_MATCH='"1"')
 
         assert response.status_code == 204
         customer.refresh_from_db()
@@ -232,7 +266,8 @@ class TestCustomerWrite:
         customer = CustomerFactory()
         Order.objects.create(number="O-1", customer=customer, channel="store")
 
-        assert token_client(admin_user).delete(detail(customer)).status_code == 204
+        trash = token_client(admin_user).delete(detail(customer), HTTP_IF_MATCH='"1"')
+        assert trash.status_code == 204
         response = token_client(admin_user).delete(f"/api/v1/trash/customers/{customer.pk}/")
 
         assert response.status_code == 409

@@ -34,7 +34,7 @@ from dangol.marketing.choices import (
 from dangol.marketing.errors import MarketingErrorCode
 from dangol.marketing.models import Campaign, CampaignMember, Segment, Unsubscribe
 from dangol.marketing.permissions import can_write_marketing
-from dangol.marketing.segments.selectors import segment_customers
+from dangol.marketing.segments.selectors import segment_customers, trashed_customer_ids
 
 logger = logging.getLogger(__name__)
 
@@ -327,6 +327,7 @@ def campaign_members_suppress(*, campaign: Campaign, now: dt.datetime | None = N
     (a member already sent or being sent is never touched), in this order, the first
     that applies giving the reason:
 
+    0. ``trashed``: the customer was moved to the trash after the launch;
     1. ``unsubscribed``: the customer opted out of all marketing (``Unsubscribe``);
     2. ``no_consent``: no current consent for the campaign's channel
        (email -> consent_email, sms -> consent_sms, call -> consent_phone, mail -> consent_post);
@@ -342,6 +343,7 @@ def campaign_members_suppress(*, campaign: Campaign, now: dt.datetime | None = N
     pending = CampaignMember.objects.filter(campaign=campaign, status=MemberStatus.PENDING)
     channel = CampaignChannel(campaign.channel)
     rules: list[tuple[str, Q]] = [
+        (SuppressionReason.TRASHED, Q(customer_id__in=trashed_customer_ids())),
         (
             SuppressionReason.UNSUBSCRIBED,
             Q(customer_id__in=Unsubscribe.objects.values("customer_id")),

@@ -130,9 +130,9 @@ def segment_snapshot(*, actor, segment: Segment) -> int:
 
 def segment_size_refresh(*, segment: Segment) -> int:
     """Count the segment now and cache the figure on it; return the count."""
-    from dangol.marketing.segments.selectors import segment_customers
+    from dangol.marketing.segments.selectors import segment_count
 
-    size = segment_customers(segment=segment).count()
+    size = segment_count(segment=segment)
     now = timezone.now()
     Segment.objects.filter(pk=segment.pk).update(size=size, size_at=now)
     segment.size, segment.size_at = size, now

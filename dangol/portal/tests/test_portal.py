@@ -179,3 +179,15 @@ def test_only_managers_create_portal_accounts_for_exactly_one_record(admin_user,
     assert (account.user.username, account.user.has_usable_password()) == ("c@x.test", False)
     with pytest.raises(ValidationError, match="already a login"):
         portal_account_create(actor=admin_user, email="c@x.test", customer=customer)
+
+
+def test_a_customer_in_the_trash_is_out_of_the_portal_until_restored(client, world, admin_user):
+    from dangol.core.audit.services import record_restore, record_trash
+
+    login(client, world["accounts"]["alice"])
+    record_trash(instance=world["alice"], actor=admin_user)
+    refused = client.get(reverse("portal:customer_home"))
+    assert refused.status_code == 403
+    assert b"not available" in refused.content
+    record_restore(instance=world["alice"], actor=admin_user)
+    assert client.get(reverse("portal:customer_home")).status_code == 200

@@ -66,7 +66,7 @@ def test_page_edit_and_panel(client, sales, budget):
     ).json()
     url = reverse("customfields:record_edit", args=["opportunity", opp["id"]])
 
-    assert client.post(url, {"cf_budget": "1250.5"}).status_code == 302
+    assert client.post(url, {"cf_budget": "1250.5", "version": 1}).status_code == 302
 
     stored = Opportunity.objects.get(pk=opp["id"])
     assert (stored.custom_fields, stored.version) == ({"budget": 1250.5}, 2)

@@ -119,3 +119,12 @@ def test_voc_report_counts_and_is_for_the_desk_and_managers(client, service, sal
     assert [(r["kind"], r["tickets"]) for r in report.by_month] == [("complaint", 1)]
     client.force_login(sales)
     assert client.get(reverse("service:voc")).status_code == 403
+
+
+def test_a_reply_without_the_version_is_refused(client, service, ticket):
+    # The reply moves the status: leaving the hidden version out must not skip the check.
+    client.force_login(service)
+    response = client.post(reverse("service:ticket_reply", args=[ticket.pk]), {"body": "Hi"})
+    assert response.status_code == 400
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.messages.count()) == ("new", 1)

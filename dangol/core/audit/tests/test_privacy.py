@@ -11,15 +11,20 @@ import pytest
 from django.core.management import call_command
 from django.db.models import F, Sum
 
+from dangol.accounts.notifications import notification_send
+from dangol.automation.models import Rule, RuleRun
 from dangol.catalog.tests.factories import ProductFactory
 from dangol.core.audit.errors import ValidationError
 from dangol.core.audit.models import AuditEntry
 from dangol.core.audit.services import customer_revert
 from dangol.core.customfields.services import custom_field_create
+from dangol.core.models import Job
 from dangol.customers.errors import PermissionDeniedError
 from dangol.customers.models import CategoryBudget, ConsentEvent, Customer, CustomerScore
 from dangol.customers.privacy import customer_erase, customer_personal_data_export
 from dangol.customers.services import customer_consent_set, customer_create, customer_update
+from dangol.customers.tests.factories import CustomerFactory
+from dangol.integration.webhooks.models import WebhookDelivery, WebhookEndpoint
 from dangol.marketing.models import CampaignMember, CampaignResponse, SegmentMember, Unsubscribe
 from dangol.marketing.tests.factories import CampaignFactory
 from dangol.portal.services import portal_account_create
@@ -27,7 +32,7 @@ from dangol.sales.models import Lead, Order, OrderLine
 from dangol.sales.pipeline_services import lead_capture, lead_convert
 from dangol.sales.services import OrderLineInput, order_create
 from dangol.service.models import SatisfactionSurvey
-from dangol.service.services import ticket_open, ticket_reply
+from dangol.service.services import ticket_open, ticket_reply, ticket_update
 from dangol.touchpoints.services import interaction_log
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +45,12 @@ PHONE = "010-9876-5432"
 @pytest.fixture
 def everything(admin_user):
     """A customer with one of everything the CRM holds about a person."""
+    # A listening endpoint: every change below leaves a delivery whose payload quotes
+    # the name (customer), the ticket subject and the opportunity name.
+    WebhookEndpoint.objects.create(
+        url="https://hooks.example.test/crm",
+        event_types=["customer.updated", "ticket.updated", "opportunity.created"],
+    )
     lead = lead_capture(
         actor=admin_user,
         source="web_form",
@@ -109,6 +120,30 @@ def everything(admin_user):
         customer=customer, category=product.category, annual_budget=Decimal("500000")
     )
     portal_account_create(actor=admin_user, email=EMAIL, customer=customer)
+    # Copies of the person's details in rows that do not point at them: a staff
+    # notification, an automation run's log, a background job's parameters, another
+    # customer's ticket and its history.
+    notification_send(
+        user=admin_user, kind="mention", text=f"{NAME} ({PHONE}) asked for a call back"
+    )
+    rule = Rule.objects.create(name="Greet", entity="customer", trigger="created", actions=[])
+    RuleRun.objects.create(
+        rule=rule,
+        entity="customer",
+        record_id=customer.pk,
+        trigger_key="created",
+        status="succeeded",
+        result=[{"type": "send_email", "ok": True, "detail": f"sent to {EMAIL}"}],
+    )
+    Job.objects.create(kind="customers.export", params={"q": EMAIL})
+    other = ticket_open(
+        actor=admin_user,
+        customer=CustomerFactory(name="Someone Else"),
+        subject=f"Complaint about {NAME}",
+        body=f"{NAME} was rude",
+        channel="phone",
+    )
+    ticket_update(actor=admin_user, ticket=other, version=other.version, priority="high")
     customer.refresh_from_db()
     return customer, order, ticket, opportunity
 
@@ -184,11 +219,13 @@ def test_erasure_leaves_no_personal_string_and_keeps_the_totals(admin_user, ever
     customer = everything[0]
     before = _totals()
     assert NAME in _all_rows_text()
-    customer_erase(customer=customer, actor=admin_user, reason="PIPA request 2026-118")
+    assert WebhookDelivery.objects.count() >= 3
+    assert EMAIL in _all_rows_text()
+    customer_erase(customer=customer, actor=admin_user, reason=f"PIPA request of {NAME}")
     dump = _all_rows_text()
     for personal in (NAME, EMAIL, PHONE, "01098765432", "1985-03-14", "Jongno-gu", "EXT-HONG"):
         assert personal not in dump, personal
-    assert _totals() == before == (Decimal("35000.00"), 1, 1)
+    assert _totals() == before == (Decimal("35000.00"), 1, 2)  # and "Someone Else"
     customer.refresh_from_db()
     assert customer.name == f"Erased customer #{customer.pk}"
     assert (customer.region, customer.status, customer.kind) == ("seoul", "lead", "person")
@@ -203,7 +240,7 @@ def test_erasure_leaves_no_personal_string_and_keeps_the_totals(admin_user, ever
     erase = AuditEntry.objects.get(object_id=customer.pk, action="erase")
     assert (erase.actor, erase.note, erase.changes, erase.snapshot) == (
         admin_user,
-        "PIPA request 2026-118",
+        "PIPA request of [redacted]",
         {},
         {},
     )

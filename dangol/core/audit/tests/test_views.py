@@ -60,13 +60,30 @@ def test_a_sales_rep_cannot_see_the_trash_or_trash_or_erase(client, sales):
     mine = customer_create(actor=sales, name="Rep's own")
     client.force_login(sales)
     assert client.get(reverse("audit:trash")).status_code == 403
-    client.post(reverse("audit:trash_record", args=["customer", mine.pk]))
+    assert client.post(reverse("audit:trash_record", args=["customer", mine.pk])).status_code == 403
     mine.refresh_from_db()
     assert mine.deleted_at is None
     assert client.get(reverse("audit:privacy_erase", args=[mine.pk])).status_code == 403
     assert client.get(reverse("audit:privacy_export", args=[mine.pk])).status_code == 403
     html = client.get(reverse("audit:history", args=["customer", mine.pk])).content.decode()
     assert "Move to trash" not in html and "Erase personal data" not in html
+
+
+def test_refused_history_posts_answer_403_and_change_nothing(
+    client, admin_user, analyst, sales, customer
+):
+    """Revert, trash and restore posted by a role that may not: 403, not a redirect."""
+    binned = record_trash(instance=customer_create(actor=sales, name="Binned"), actor=admin_user)
+    client.force_login(analyst)
+    revert = client.post(reverse("audit:revert", args=["customer", customer.pk]), {"version": "1"})
+    client.force_login(sales)
+    restore = client.post(reverse("audit:restore", args=["customer", binned.pk]))
+
+    assert (revert.status_code, restore.status_code) == (403, 403)
+    customer.refresh_from_db()
+    binned.refresh_from_db()
+    assert (customer.name, customer.version) == ("Seo Yeon Kim", 2)
+    assert binned.deleted_at is not None
 
 
 def test_trash_banner_trash_page_restore_and_purge(client, admin_user, customer):

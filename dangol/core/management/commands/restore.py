@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dangol.core.backup import backup_restore
 from dangol.core.errors import DangolError
+from dangol.customers.erasure_log import erasures_reapply
 
 
 class Command(BaseCommand):
@@ -30,3 +31,10 @@ class Command(BaseCommand):
             f"Restored {len(manifest['tables'])} tables from the backup of "
             f"{manifest['created_at']}; every table's rows match the backup."
         )
+        # Personal data erased since the backup was taken must not come back.
+        again = erasures_reapply()
+        if again:
+            self.stdout.write(
+                f"Erased again {len(again)} customer(s) erased after the backup was taken: "
+                + ", ".join(str(pk) for pk in again)
+            )

@@ -47,12 +47,17 @@ def test_edit_form_writes_through_the_service(client, admin_user, fields):
     url = reverse("customfields:record_edit", args=["customer", customer.pk])
 
     page = client.get(url)
-    assert set(page.context["form"].fields) == {"cf_level", "cf_visits", "cf_credit"}
-    bad = client.post(url, {"cf_level": "gold", "cf_visits": "3", "cf_credit": "1.234"})
+    assert set(page.context["form"].fields) == {"version", "cf_level", "cf_visits", "cf_credit"}
+    assert page.context["form"].fields["version"].initial == customer.version
+    bad = client.post(
+        url, {"cf_level": "gold", "cf_visits": "3", "cf_credit": "1.234", "version": 1}
+    )
     assert bad.status_code == 400
     assert Customer.objects.get(pk=customer.pk).custom_fields == {"legacy": "kept"}
 
-    done = client.post(url, {"cf_level": "gold", "cf_visits": "3", "cf_credit": "12.5"})
+    done = client.post(
+        url, {"cf_level": "gold", "cf_visits": "3", "cf_credit": "12.5", "version": 1}
+    )
 
     assert done.status_code == 302
     stored = Customer.objects.get(pk=customer.pk)
@@ -60,11 +65,28 @@ def test_edit_form_writes_through_the_service(client, admin_user, fields):
     assert stored.version == customer.version + 1
 
 
+def test_edit_form_refuses_a_stale_or_missing_version(client, admin_user, fields):
+    """A second editor is told to reload; leaving the hidden version out is no way round."""
+    customer = CustomerFactory()
+    client.force_login(admin_user)
+    url = reverse("customfields:record_edit", args=["customer", customer.pk])
+    assert client.post(url, {"cf_level": "gold", "version": 1}).status_code == 302
+
+    stale = client.post(url, {"cf_level": "silver", "version": 1})
+    blind = client.post(url, {"cf_level": "silver"})
+
+    assert stale.status_code == 400
+    assert "changed by someone else" in stale.content.decode()
+    assert blind.status_code == 400
+    stored = Customer.objects.get(pk=customer.pk)
+    assert (stored.custom_fields, stored.version) == ({"level": "gold"}, 2)
+
+
 def test_analyst_may_not_edit_values(client, analyst, fields):
     customer = CustomerFactory()
     client.force_login(analyst)
     url = reverse("customfields:record_edit", args=["customer", customer.pk])
-    assert client.post(url, {"cf_level": "gold"}).status_code == 403
+    assert client.post(url, {"cf_level": "gold", "version": 1}).status_code == 403
     assert Customer.objects.get(pk=customer.pk).custom_fields == {}
 
 
