@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0007_home_indexes'),
+        ('customers', '0008_churn_band_summary'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
