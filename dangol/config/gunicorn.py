@@ -19,8 +19,14 @@ workers = env_int("DANGOL_WEB_WORKERS", (os.cpu_count() or 1) + 1)
 worker_class = "gthread"
 threads = env_int("DANGOL_WEB_THREADS", 4)
 timeout = env_int("DANGOL_WEB_TIMEOUT", 60)
-# Recycle workers now and then (with jitter, so not all at once) to bound slow leaks.
-max_requests = env_int("DANGOL_WEB_MAX_REQUESTS", 5000)
+# Import the application once in the master: a worker (re)started later is a fork, not
+# seconds of imports on a core that is serving requests meanwhile. Nothing opens a
+# database connection at import time, so no connection is shared across the fork.
+preload_app = True
+# Recycle workers now and then (with jitter, so not all at once) to bound slow leaks; at
+# 5,000 a worker under the load test restarted every few minutes, each restart a latency
+# spike (docs/performance.md, "Under load").
+max_requests = env_int("DANGOL_WEB_MAX_REQUESTS", 50000)
 max_requests_jitter = max_requests // 10
 accesslog = env_str("DANGOL_ACCESS_LOG", "") or None
 errorlog = "-"
