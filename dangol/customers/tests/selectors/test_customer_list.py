@@ -13,11 +13,13 @@ pytestmark = pytest.mark.django_db
 def branch_path(request, monkeypatch):
     """Run a search test down both access paths of a search term (see the selector).
 
-    With the threshold at one every term counts as common, so SQLite walks the list newest
-    first instead of reading the term's index; results must not change.
+    With the thresholds at one every term counts as common, so SQLite walks the list newest
+    first instead of reading the term's index, and PostgreSQL's prefix branches leave the
+    path to the planner instead of sorting the prefix's matches; results must not change.
     """
     if request.param == "dense":
         monkeypatch.setattr(selectors, "DENSE_BRANCH_ROWS", 1)
+        monkeypatch.setattr(selectors, "PG_DENSE_PREFIX_ROWS", 1)
     return request.param
 
 
