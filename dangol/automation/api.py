@@ -16,23 +16,18 @@ from rest_framework.views import APIView
 from dangol.automation import selectors, services
 from dangol.automation.choices import Entity, RunStatus, Trigger
 from dangol.automation.permissions import can_read_automation, can_write_automation
-from dangol.core.api.permissions import HasRole
+from dangol.core.api.permissions import ReadWriteRole
 
-SAFE = ("GET", "HEAD", "OPTIONS")
 TAGS = ["automation"]
 
 
-class AutomationPermission(HasRole):
+class AutomationPermission(ReadWriteRole):
     """Reads (and dry runs) for administrators and managers, writes for administrators."""
 
     message = _("Only administrators change automation rules; managers may read them.")
 
-    def has_permission(self, request, view) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        if request.method in SAFE or getattr(view, "read_only_post", False):
-            return can_read_automation(request.user)
-        return can_write_automation(request.user)
+    can_read = staticmethod(can_read_automation)
+    can_write = staticmethod(can_write_automation)
 
 
 class RuleSerializer(serializers.Serializer):

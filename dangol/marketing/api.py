@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dangol.core.api.permissions import HasRole
+from dangol.core.api.permissions import HasRole, ReadWriteRole
 from dangol.marketing import selectors, services
 from dangol.marketing.choices import (
     CampaignChannel,
@@ -26,20 +26,14 @@ from dangol.marketing.choices import (
 from dangol.marketing.permissions import can_read_marketing, can_write_marketing
 from dangol.marketing.segments.rules import rule_fields
 
-SAFE = ("GET", "HEAD", "OPTIONS")
 
-
-class MarketingPermission(HasRole):
+class MarketingPermission(ReadWriteRole):
     """Reads for the marketing readers, writes for the marketing writers."""
 
     message = _("Your role may not use segments and campaigns.")
 
-    def has_permission(self, request, view) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        if request.method in SAFE or getattr(view, "read_only_post", False):
-            return can_read_marketing(request.user)
-        return can_write_marketing(request.user)
+    can_read = staticmethod(can_read_marketing)
+    can_write = staticmethod(can_write_marketing)
 
 
 class SegmentSerializer(serializers.Serializer):
