@@ -74,7 +74,7 @@ def planner_branch(base: QuerySet, branch, *, size, after, before) -> QuerySet:
 GATED = selectors._branch_postgresql
 
 
-def terms(manager: User) -> dict[str, list[str]]:
+def terms(manager: User, sample: int) -> dict[str, list[str]]:
     """Return the load test's search terms: prefixes of the manager's customers' fields."""
     rng = random.Random(SEED)
     live = restrict_visible(
@@ -83,9 +83,9 @@ def terms(manager: User) -> dict[str, list[str]]:
     with connection.cursor() as cur:
         cur.execute("SELECT max(id) FROM customers_customer")
         top = cur.fetchone()[0]
-    probe = sorted({rng.randint(1, top) for _ in range(SAMPLE * 2)})
+    probe = sorted({rng.randint(1, top) for _ in range(sample * 2)})
     found = live.filter(id__in=probe).values_list("name", "email", "phone_digits")
-    rows = list(found)[:SAMPLE]
+    rows = list(found)[:sample]
     return {
         "name": sorted({n[: rng.choice((2, 3))] for n, _, _ in rows if n and len(n) >= 3}),
         "email": sorted({e.split("@")[0][: rng.choice((4, 5, 6))] for _, e, _ in rows if e}),
@@ -120,15 +120,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--slowest", type=int, default=8, help="terms to list per way")
+    parser.add_argument("--sample", type=int, default=SAMPLE, help="customers to take terms from")
+    parser.add_argument("--kinds", default="name,email,phone", help="which terms to time")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         print("The gate is PostgreSQL's; set DATABASE_URL to the 1M demo.", file=sys.stderr)
         return 2
     users = [User.objects.get(username=name) for name in USERS]
-    search_terms = terms(users[0])
-    cases = [(u, kind, t) for u in users for kind, ts in search_terms.items() for t in ts]
+    search_terms = terms(users[0], args.sample)
+    kinds = args.kinds.split(",")
+    cases = [(u, k, t) for u in users for k, ts in search_terms.items() if k in kinds for t in ts]
     print(f"{len(cases)} searches per way and round ({', '.join(USERS)})", flush=True)
     ways = {"gated": GATED, "planner": planner_branch}
+    if os.environ.get("BENCH_VARIANT"):  # an experiment: a module with _branch_postgresql
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("variant", os.environ["BENCH_VARIANT"])
+        variant = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(variant)
+        ways["variant"] = variant._branch_postgresql
     rounds = []
     worst: dict[str, list] = {w: [] for w in ways}
     mismatches = 0
@@ -140,13 +150,14 @@ def main() -> int:
             pages = {}
             # Alternate which goes first so neither gets the other's warm cache every time.
             names = list(ways) if hash((term, number)) % 2 else list(reversed(ways))
+            random.Random(hash((term, number))).shuffle(names)
             for way in names:
                 ms, ids = timed(user, term, ways[way])
                 pages[way] = ids
                 times[way].setdefault(kind, []).append(ms)
                 times[way].setdefault("all", []).append(ms)
                 worst[way].append((ms, kind, term, user.username))
-            mismatches += pages["gated"] != pages["planner"]
+            mismatches += any(pages[w] != pages["planner"] for w in pages)
         selectors._branch_postgresql = GATED
         stats = {w: {k: summary(v) for k, v in per.items()} for w, per in times.items()}
         rounds.append(stats)

@@ -16,11 +16,13 @@ The list must answer in well under 50 ms at 1,000,000 customers on SQLite and Po
   fields would defeat every index.
 - **The access path fits the term.** A rare term is read from its own index and sorted; a
   common one ('김' starts a fifth of all names) is found faster by walking the list newest
-  first and checking each row, which needs a few hundred rows for a page. PostgreSQL chooses
-  from its statistics (``bulk.analyze_tables`` after bulk loads). SQLite has no statistics
-  on value ranges, so ``_branch_ids_sqlite`` reads at most ``DENSE_BRANCH_ROWS`` ids from the
-  term's index and walks the list when there are more; an FTS5 match is read in rowid order,
-  newest first, and stops at a full page.
+  first and checking each row, which needs a few hundred rows for a page. The choice is
+  made from what the term's index holds, not from estimates: ``_branch_ids_sqlite`` reads
+  at most ``DENSE_BRANCH_ROWS`` ids from the term's index (SQLite keeps no statistics on
+  value ranges) and walks the list when there are more; an FTS5 match is read in rowid
+  order, newest first, and stops at a full page. ``_branch_postgresql`` counts up to
+  ``PG_FEW_MATCHES`` matches and walks at most ``PG_WALK_ROWS`` rows before sorting, because
+  the planner's estimates missed terms whose matches sit among the oldest customers.
 
 Filters and the role visibility rule are plain conditions on indexed ``(column, id)`` pairs,
 so the newest-first walk also runs on the narrowest filter's index.
@@ -32,8 +34,9 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Exists, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 
 from dangol.core.customfields.filters import custom_filter_q
 from dangol.core.errors import NotFoundError
@@ -58,9 +61,10 @@ PREFIX_END = "\uffff"
 LIST_RELATED = ("customer_group", "owner", "score")
 # A search term with fewer matches than this is read whole through its index (SQLite).
 DENSE_BRANCH_ROWS = 2000
-# A prefix with fewer matches than this is read through its index on PostgreSQL, whatever
-# the planner estimates (see ``_branch_postgresql``).
-PG_DENSE_PREFIX_ROWS = 20_000
+# PostgreSQL search (see ``_branch_postgresql``): a term with fewer matches than this is
+# read through its index and sorted; a commoner one walks at most PG_WALK_ROWS ids first.
+PG_FEW_MATCHES = 2000
+PG_WALK_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -190,54 +194,76 @@ def _ordered_ids(queryset: QuerySet, *, size: int, after: int | None, before: in
 
 
 def _branch_postgresql(base: QuerySet, branch, *, size, after, before) -> QuerySet:
-    """Return a branch's ids past the cursor as a subquery that cannot walk the whole table.
+    """Return a branch's ids past the cursor as a subquery, or the ids themselves.
 
-    PostgreSQL picks between two paths from its statistics: read the term's own index and
-    sort, or walk the primary key newest first until a page matches. The walk's cost
-    assumes matches spread evenly over the ids; a prefix whose matches all sit among the
-    oldest customers (the demo's ``order1``... order desks) makes it walk every row
-    (~220 ms at 1M). So a prefix branch first counts its matches on the prefix index, up
-    to ``PG_DENSE_PREFIX_ROWS`` (an index-only scan), and the count gates two subqueries
-    of which PostgreSQL runs only one: fewer matches are read from the index and sorted
-    (``id + 0`` keeps the primary key from providing the order), more are left to the
-    planner, where the walk finds a page after a few thousand rows. Name substrings use
-    the trigram index, which the walk never beats by much.
+    Left to itself, PostgreSQL picks between reading the term's index (then sorting) and
+    walking the primary key newest first until a page matches, from an estimate that
+    assumes the matches spread evenly over the ids and that its estimate of the matches
+    is right. Neither holds for every term: a prefix whose matches all sit among the
+    oldest customers (the demo's ``order1``... order desks) or a full name the trigram
+    statistics think common walks most of the table (0.2-1 s at 1M). So the path follows
+    what small queries find rather than the estimate:
+
+    - fewer than ``PG_FEW_MATCHES`` matches in all (counted, stopping
+      there): read them and sort (``id + 0`` keeps the primary key from providing the
+      order);
+    - more: walk only the ``PG_WALK_ROWS`` ids next past the cursor, which holds a page
+      for any term spread evenly enough to be worth walking;
+    - the walk fell short: read the matches and sort after all.
     """
     if isinstance(branch, _Substring):
-        return _branch_page(
-            base.filter(name__icontains=branch.text),  # GIN trigram on UPPER(name)
-            size=size,
-            after=after,
-            before=before,
-        )
-    if branch.any_case:
+        condition = Q(name__icontains=branch.text)  # GIN trigram on UPPER(name)
+    elif branch.any_case:
         condition = Q(**{f"{branch.column}__istartswith": branch.prefixes[0]})  # migration 0003
     else:
         condition = Q()
         for prefix in branch.prefixes:
             condition |= Q(**{f"{branch.column}__startswith": prefix})
-    # Counted without the list's filters: an upper bound of the rows the sort would read.
-    limit = PG_DENSE_PREFIX_ROWS
-    dense = Exists(Customer.objects.filter(condition).values("id")[limit - 1 : limit])
     matching = base.filter(condition)
-    common = _branch_page(matching.filter(dense), size=size, after=after, before=before)
-    rare = _branch_page(
-        matching.filter(~dense).annotate(_sort_key=F("id") + 0),
+    sort_read = _branch_page(
+        matching.annotate(_sort_key=F("id") + 0),
         size=size,
         after=after,
         before=before,
         key="_sort_key",
     )
-    return common.union(rare, all=True)
+    # Counted without the list's filters: an upper bound of the rows the sort reads.
+    if Customer.objects.filter(condition).values("id")[:PG_FEW_MATCHES].count() < (PG_FEW_MATCHES):
+        return sort_read
+    walk = _branch_page(
+        matching.filter(_walk_window(after=after, before=before)),
+        size=size,
+        after=after,
+        before=before,
+    )
+    walked = list(walk.values_list("id", flat=True))
+    return Customer.objects.filter(id__in=walked).values("id") if len(walked) > size else sort_read
+
+
+def _walk_window(*, after: int | None, before: int | None) -> Q:
+    """Return the condition "among the ``PG_WALK_ROWS`` ids next past the cursor".
+
+    Ids are dense (gaps are deleted customers), so the window is a range of ids: the
+    walk reads at most ``PG_WALK_ROWS`` rows, with no query to find the range's end.
+    """
+    if before is not None:
+        return Q(id__lt=before + 1 + PG_WALK_ROWS)
+    if after is not None:
+        return Q(id__gt=after - 1 - PG_WALK_ROWS)
+    newest = Subquery(Customer.objects.order_by("-id").values("id")[:1])
+    return Q(id__gt=Coalesce(newest, Value(0)) - PG_WALK_ROWS)
+
+
+def _past_cursor(queryset: QuerySet, *, after: int | None, before: int | None) -> QuerySet:
+    if before is not None:
+        return queryset.filter(id__gt=before)
+    return queryset.filter(id__lt=after) if after is not None else queryset
 
 
 def _branch_page(queryset: QuerySet, *, size, after, before, key: str = "id") -> QuerySet:
     """Return up to ``size + 1`` ids of ``queryset`` past the cursor, ordered by ``key``."""
-    if before is not None:
-        queryset = queryset.filter(id__gt=before).order_by(key)
-    else:
-        queryset = queryset.filter(id__lt=after) if after is not None else queryset
-        queryset = queryset.order_by(f"-{key}")
+    queryset = _past_cursor(queryset, after=after, before=before)
+    queryset = queryset.order_by(key if before is not None else f"-{key}")
     return queryset.values("id")[: size + 1]
 
 

@@ -9,17 +9,20 @@ from dangol.customers.tests.factories import CustomerFactory, CustomerGroupFacto
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["sparse", "dense"])
+@pytest.fixture(params=["sparse", "dense", "short_walk"])
 def branch_path(request, monkeypatch):
-    """Run a search test down both access paths of a search term (see the selector).
+    """Run a search test down every access path of a search term (see the selector).
 
     With the thresholds at one every term counts as common, so SQLite walks the list newest
-    first instead of reading the term's index, and PostgreSQL's prefix branches leave the
-    path to the planner instead of sorting the prefix's matches; results must not change.
+    first instead of reading the term's index, and PostgreSQL's prefix branches walk the
+    newest ids instead of sorting the prefix's matches; with a walk of two ids PostgreSQL
+    falls short and sorts the matches after all. Results must not change.
     """
-    if request.param == "dense":
+    if request.param != "sparse":
         monkeypatch.setattr(selectors, "DENSE_BRANCH_ROWS", 1)
-        monkeypatch.setattr(selectors, "PG_DENSE_PREFIX_ROWS", 1)
+        monkeypatch.setattr(selectors, "PG_FEW_MATCHES", 1)
+    if request.param == "short_walk":
+        monkeypatch.setattr(selectors, "PG_WALK_ROWS", 2)
     return request.param
 
 

@@ -163,35 +163,50 @@ def _executed_rows(plan: dict, relation: str) -> int:
     return own + sum(_executed_rows(child, relation) for child in plan.get("Plans", []))
 
 
-def _rows_read(queryset) -> int:
-    """Return the customer rows that running ``queryset`` reads (EXPLAIN ANALYZE)."""
-    sql, params = queryset.query.sql_with_params()
+def _rows_read(sql: str, params) -> int:
+    """Return the customer rows that running ``sql`` reads (EXPLAIN ANALYZE)."""
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
         executed = cursor.fetchone()[0][0]["Plan"]
     return _executed_rows(executed, "customers_customer")
 
 
+def _branch_rows_read(branch) -> int:
+    """Return the customer rows one search branch reads: its own queries and its subquery."""
+    base = Customer.objects.filter(deleted_at__isnull=True)
+    with CaptureQueriesContext(connection) as ctx:
+        page = selectors._branch_postgresql(base, branch, size=25, after=None, before=None)
+    # The captured SQL has its parameters inlined by psycopg's client-side binding.
+    ran = sum(_rows_read(query["sql"], None) for query in ctx.captured_queries)
+    return ran + _rows_read(*page.query.sql_with_params())
+
+
 @pytest.mark.postgres
 def test_postgresql_prefix_of_the_oldest_customers_is_read_from_its_index(admin_user, monkeypatch):
     # The demo's order desks: a prefix common enough that the planner expects a page after
     # a few hundred rows of a walk newest first, but whose matches all sit among the oldest
-    # ids, so the walk reads every row. The count gate reads them from the prefix index.
+    # ids, so its walk reads every row. The gated branch walks a bounded window, then
+    # reads the prefix's matches from its index.
     desks = [Customer(name=f"Desk {i}", email=f"orderdesk{i}@example.kr") for i in range(600)]
     people = [Customer(name=f"Person {i}", email=f"person{i}@example.kr") for i in range(6000)]
     Customer.objects.bulk_create(desks + people, batch_size=1000)
     analyze_tables(tables=["customers_customer"])
-    base = Customer.objects.filter(deleted_at__isnull=True)
     branch = selectors._Prefix("email", ("orderdesk",))
-
-    def branch_rows() -> int:
-        page = selectors._branch_postgresql(base, branch, size=25, after=None, before=None)
-        return _rows_read(page)
-
-    monkeypatch.setattr(selectors, "PG_DENSE_PREFIX_ROWS", 1)  # the planner's choice
-    assert branch_rows() > 6000  # it walks every row: the premise holds
-    monkeypatch.setattr(selectors, "PG_DENSE_PREFIX_ROWS", 1000)
-    # Each of the two gates counts the 600 matches; one sort reads the 600 rows.
-    assert branch_rows() == 3 * 600
+    base = Customer.objects.filter(deleted_at__isnull=True)
+    planner = selectors._branch_page(
+        base.filter(email__startswith="orderdesk"), size=25, after=None, before=None
+    )
+    assert _rows_read(*planner.query.sql_with_params()) > 6000  # the premise: it walks all
+    monkeypatch.setattr(selectors, "PG_FEW_MATCHES", 100)
+    monkeypatch.setattr(selectors, "PG_WALK_ROWS", 1000)
+    # The count of 100 matches, the newest id and the walk over the 1,000 ids below it
+    # (none match), then the 600 matches sorted.
+    assert _branch_rows_read(branch) <= 100 + 1 + 1000 + 600
     page = customer_list(user=admin_user, query="orderdesk")
     assert [c.pk for c in page.items] == [c.pk for c in reversed(desks)][:25]
+    monkeypatch.setattr(selectors, "PG_FEW_MATCHES", 1000)
+    # Fewer than 1,000: the count reads the 600 matches, then they are sorted.
+    assert _branch_rows_read(branch) <= 600 + 600
+    assert [c.pk for c in customer_list(user=admin_user, query="orderdesk").items] == [
+        c.pk for c in page.items
+    ]
