@@ -233,6 +233,9 @@ def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -
                     )
                     for target in CUSTOM_FIELD_TARGETS
                 }
+                result.extracted.update(
+                    (t.source.name, n) for t, n in custom_staged.items() if n is not None
+                )
             started = time.perf_counter()
             result.deleted = apply_delta(
                 con,
