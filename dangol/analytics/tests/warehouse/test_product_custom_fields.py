@@ -111,7 +111,9 @@ def test_refresh_keeps_product_columns_in_step_with_definitions(demo, admin_user
 
 
 def test_product_choice_and_boolean_fields_slice_and_filter_sales(demo, admin_user):
-    _field(admin_user, "material", "choice", choices=["wood|Wood", "steel|Steel"])
+    _field(
+        admin_user, "material", "choice", choices=["wood|Wood", "steel|Steel"], label_ko="재질"
+    )
     _field(admin_user, "organic", "boolean")
     for position, pk in enumerate(_product_ids()):
         values = {"material": ["wood", "steel"][position % 2]} if position % 5 else {}
@@ -169,6 +171,12 @@ def test_product_choice_and_boolean_fields_slice_and_filter_sales(demo, admin_us
     assert [r[0] for r in page.context["records"]] == ["(none)", "steel", "wood"]
     choices = dict(page.context["form"].fields["by1"].choices)
     assert choices["pcf_organic"] == "Organic (product)"
+    korean = client.get(
+        reverse("analytics:pivot"),
+        {"measures": "revenue", "by1": "pcf_material"},
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
+    assert korean.context["headers"] == ["재질 (상품)", "매출"]
 
 
 def test_customer_and_product_fields_with_one_key_in_one_query(demo, admin_user):
