@@ -111,9 +111,7 @@ def test_refresh_keeps_product_columns_in_step_with_definitions(demo, admin_user
 
 
 def test_product_choice_and_boolean_fields_slice_and_filter_sales(demo, admin_user):
-    _field(
-        admin_user, "material", "choice", choices=["wood|Wood", "steel|Steel"], label_ko="재질"
-    )
+    _field(admin_user, "material", "choice", choices=["wood|Wood", "steel|Steel"], label_ko="재질")
     _field(admin_user, "organic", "boolean")
     for position, pk in enumerate(_product_ids()):
         values = {"material": ["wood", "steel"][position % 2]} if position % 5 else {}
