@@ -56,13 +56,17 @@ class OlapQueryInputSerializer(serializers.Serializer):
         min_length=1,
         max_length=len(Measure),
         help_text="Measures; also cf_<key>_sum and cf_<key>_avg for each number or money "
-        "custom field of customers (summed or averaged over the distinct customers of a group).",
+        "custom field of customers (summed or averaged over the distinct customers of a group), "
+        "and pcf_<key>_sum and pcf_<key>_avg for those of products (over the distinct products "
+        "sold in a group).",
     )
     by = serializers.ListField(
         child=serializers.ChoiceField(choices=[d.value for d in Dimension]),
         required=False,
         max_length=MAX_BY,
-        help_text="Dimensions to group by; at most one period (day … year).",
+        help_text="Dimensions to group by; at most one period (day … year). Text, choice "
+        "and yes/no custom fields are dimensions too: cf_<key> of customers, pcf_<key> of "
+        "products.",
     )
     filters = serializers.DictField(
         child=serializers.ListField(
@@ -97,7 +101,8 @@ class OlapQueryInputSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Customer custom fields (cf_<key>) are dimensions too, as the definitions say.
+        # Custom fields of customers (cf_<key>) and products (pcf_<key>) are dimensions and
+        # measures too, as the definitions say.
         try:
             custom = olap_custom_dimensions()
             custom_measures = list(olap_custom_measures())

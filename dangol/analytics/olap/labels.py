@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from dangol.analytics.olap.model import Dimension, Measure
+from dangol.analytics.olap.model import CUSTOM_PREFIXES, Dimension, Measure
 
 MEASURE_LABELS = {
     Measure.REVENUE: _("Revenue"),
@@ -43,15 +43,36 @@ CHANGE_SUFFIX_LABELS = {
 }
 
 
+# Product fields are marked as such: a customer field may have the same label.
+_PRODUCT_FIELD = _("%(label)s (product)")
+_AGGREGATE_WORDS = {
+    ("customer", "sum"): _("%(label)s (sum)"),
+    ("customer", "avg"): _("%(label)s (average per customer)"),
+    ("product", "sum"): _("%(label)s (product, sum)"),
+    ("product", "avg"): _("%(label)s (product, average per product)"),
+}
+
+
+def custom_dimension_choices() -> list[tuple[str, str]]:
+    """Return (name, label) of the custom-field dimensions, e.g. ("pcf_material",
+    "Material (product)")."""
+    from dangol.analytics.olap.model import olap_custom_dimensions_by_name
+
+    return [(name, _field_label(d.field)) for name, d in olap_custom_dimensions_by_name().items()]
+
+
+def _field_label(field) -> str:
+    if field.target.entity == "product":
+        return _PRODUCT_FIELD % {"label": field.label}
+    return field.label
+
+
 def custom_measure_choices() -> list[tuple[str, str]]:
     """Return (name, label) of the custom-field measures, e.g. ("cf_budget_sum", "Budget (sum)")."""
     from dangol.analytics.olap.model import olap_custom_measures
-    from dangol.core.customfields.selectors import custom_field_definitions
 
-    labels = {f"cf_{d.key}": d.display_label for d in custom_field_definitions(entity="customer")}
-    words = {"sum": _("sum"), "avg": _("average per customer")}
     return [
-        (name, f"{labels.get(m.column, m.column)} ({words[m.aggregate]})")
+        (name, _AGGREGATE_WORDS[m.field.target.entity, m.aggregate] % {"label": m.field.label})
         for name, m in olap_custom_measures().items()
     ]
 
@@ -64,10 +85,10 @@ def column_label(name: str) -> str:
             return f"{MEASURE_LABELS[Measure(base)]} · {label}"
     if name in Measure._value2member_map_:
         return str(MEASURE_LABELS[Measure(name)])
-    if name.startswith("cf_") and name.endswith(("_sum", "_avg")):
-        return dict(custom_measure_choices()).get(name, name)
     if name in Dimension._value2member_map_:
         return str(DIMENSION_LABELS[Dimension(name)])
+    if name.startswith(CUSTOM_PREFIXES):
+        return dict([*custom_measure_choices(), *custom_dimension_choices()]).get(name, name)
     return name
 
 
@@ -140,7 +161,7 @@ def value_labeller(dimensions: list[str]):
     choices = _choice_labels()
     groups: dict[str, str] | None = None
     for name in dimensions:
-        if name not in Dimension._value2member_map_:  # a custom field (cf_<key>): codes as-is
+        if name not in Dimension._value2member_map_:  # a custom field (cf_, pcf_): codes as-is
             maps.append(None)
             continue
         dimension = Dimension(name)

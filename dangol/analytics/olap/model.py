@@ -10,10 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
 from dangol.analytics.olap.errors import OlapErrorCode, OlapQueryError
+
+if TYPE_CHECKING:
+    from dangol.analytics.warehouse.custom_fields import OlapCustomField
 
 MAX_TOP_N = 10_000
 MAX_FILTER_VALUES = 200
@@ -99,38 +103,18 @@ class OlapQuery:
 
 
 class CustomDimension(str):
-    """A customer custom field as a dimension (``cf_<key>``, a column of ``dim_customer``).
+    """A text, choice or yes/no custom field as a dimension: ``cf_<key>`` (a customer
+    field, a column of ``dim_customer``) or ``pcf_<key>`` (a product field, of ``dim_product``).
 
-    Only names listed by the definitions (``olap_custom_dimensions``) become one, so the
-    column name that reaches SQL is a slug from the definitions table, never user text.
+    Only names listed by the definitions (``olap_custom_fields``) become one, so the
+    column that reaches SQL is a slug from the definitions table, never user text.
     """
 
-    @property
-    def value(self) -> str:
-        return str(self)
+    field: OlapCustomField
 
-
-def _custom_dimensions() -> dict[str, CustomDimension]:
-    from dangol.analytics.warehouse.custom_fields import olap_custom_dimensions
-
-    return {name: CustomDimension(name) for name in olap_custom_dimensions()}
-
-
-class CustomMeasure(str):
-    """A customer number or money custom field as a measure: ``cf_<key>_sum``, ``cf_<key>_avg``.
-
-    The field's value summed or averaged over the distinct customers of each group (a
-    customer with ten orders counts once), read from its ``dim_customer`` column. Only
-    names built from the definitions become one, so the column reaching SQL is a slug.
-    """
-
-    money: bool
-    column: str  # cf_<key>, the dim_customer column
-    aggregate: str  # "sum" or "avg"
-
-    def __new__(cls, column: str, aggregate: str, *, money: bool) -> CustomMeasure:
-        obj = super().__new__(cls, f"{column}_{aggregate}")
-        obj.column, obj.aggregate, obj.money = column, aggregate, money
+    def __new__(cls, field: OlapCustomField) -> CustomDimension:
+        obj = super().__new__(cls, field.name)
+        obj.field = field
         return obj
 
     @property
@@ -138,32 +122,65 @@ class CustomMeasure(str):
         return str(self)
 
 
+class CustomMeasure(str):
+    """A number or money custom field as a measure: ``<name>_sum``, ``<name>_avg``.
+
+    The field's value summed or averaged over the distinct customers (``cf_``) or products
+    (``pcf_``) of each group (a customer with ten orders counts once), read from its
+    warehouse column. Only names built from the definitions become one, so the column
+    reaching SQL is a slug.
+    """
+
+    field: OlapCustomField
+    aggregate: str  # "sum" or "avg"
+
+    def __new__(cls, field: OlapCustomField, aggregate: str) -> CustomMeasure:
+        obj = super().__new__(cls, f"{field.name}_{aggregate}")
+        obj.field, obj.aggregate = field, aggregate
+        return obj
+
+    @property
+    def money(self) -> bool:
+        return self.field.money
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
 CUSTOM_AGGREGATES = ("sum", "avg")
+# Names of custom dimensions and measures start with one of these (see custom_fields).
+CUSTOM_PREFIXES = ("cf_", "pcf_")
+
+
+def olap_custom_dimensions_by_name() -> dict[str, CustomDimension]:
+    """Return the custom-field dimensions the definitions allow, by name (text, choice, bool)."""
+    from dangol.analytics.warehouse.custom_fields import DIMENSION_TYPES, olap_custom_fields
+
+    return {
+        f.name: CustomDimension(f) for f in olap_custom_fields() if f.field_type in DIMENSION_TYPES
+    }
 
 
 def olap_custom_measures() -> dict[str, CustomMeasure]:
     """Return the custom-field measures the definitions allow, by name (number, money)."""
-    from dangol.core.customfields.models import CustomFieldType
-    from dangol.core.customfields.registry import safe_key
-    from dangol.core.customfields.selectors import custom_field_definitions
+    from dangol.analytics.warehouse.custom_fields import DIMENSION_TYPES, olap_custom_fields
 
     measures = {}
-    for d in custom_field_definitions(entity="customer"):
-        if d.field_type not in (CustomFieldType.NUMBER, CustomFieldType.MONEY):
+    for f in olap_custom_fields():
+        if f.field_type in DIMENSION_TYPES:
             continue
         for aggregate in CUSTOM_AGGREGATES:
-            measure = CustomMeasure(
-                f"cf_{safe_key(d.key)}", aggregate, money=d.field_type == CustomFieldType.MONEY
-            )
+            measure = CustomMeasure(f, aggregate)
             measures[measure.value] = measure
     return measures
 
 
 def _lookup(enum, names, *, field_name: str, code: OlapErrorCode) -> list:
     custom: dict = {}
-    if any(str(n).startswith("cf_") for n in names):
+    if any(str(n).startswith(CUSTOM_PREFIXES) for n in names):
         if enum is Dimension:
-            custom = _custom_dimensions()
+            custom = olap_custom_dimensions_by_name()
         elif enum is Measure:
             custom = olap_custom_measures()
     unknown = [

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dangol.analytics.olap.custom_measures import (
-    custom_columns,
     custom_select,
-    raw_names,
-    raw_sum_type,
+    custom_targets,
+    raw_columns,
 )
 from dangol.analytics.olap.custom_measures import measure_value as custom_measure_value
 from dangol.analytics.olap.model import (
@@ -26,7 +25,6 @@ from dangol.analytics.olap.model import (
     OlapQuery,
 )
 from dangol.analytics.olap.rollups import Rollup
-from dangol.core.customfields.registry import safe_key
 
 FACT_SOURCE = "fact"
 FACT_CUSTOMER_JOIN = " LEFT JOIN dim_customer c ON c.customer_id = f.customer_id"
@@ -166,24 +164,44 @@ def _dimension_sql(dimension: Dimension, *, fact: bool) -> str:
         column = "f.order_date" if fact else "period_start"
         return PERIOD_LABELS[dimension].format(d=column)
     if isinstance(dimension, CustomDimension):
-        # A custom field's column of dim_customer (facts only: rollups do not hold them).
-        column = f'c."cf_{safe_key(dimension.value[3:])}"'
+        # A custom field's column of dim_customer or dim_product (facts only: rollups do
+        # not hold them, so the router never picks one for a query naming a field).
+        column = dimension.field.column
     else:
         column = FACT_COLUMNS[dimension] if fact else dimension.value
     return f"COALESCE(CAST({column} AS VARCHAR), '')"
 
 
-def _fact_from(query: OlapQuery) -> str:
-    """Return the fact table with only the dimension tables the query needs."""
-    used = {
-        "c." if isinstance(d, CustomDimension) else FACT_COLUMNS.get(d, "f.")[:2]
-        for d in (*query.by, *query.filters)
-    }
+def _alias(dimension: Dimension) -> str:
+    """Return the table alias a fact-side dimension reads ("c", "p" or "f")."""
+    if isinstance(dimension, CustomDimension):
+        return dimension.field.target.olap_alias
+    return FACT_COLUMNS.get(dimension, "f.")[0]
+
+
+def _fact_from(query: OlapQuery, *also: str) -> str:
+    """Return the fact table with only the dimension tables the query (and ``also``) need."""
+    used = {_alias(d) for d in (*query.by, *query.filters)} | set(also)
     return (
         "fact_sales_valid f"
-        + (FACT_CUSTOMER_JOIN if "c." in used else "")
-        + (FACT_PRODUCT_JOIN if "p." in used else "")
+        + (FACT_CUSTOMER_JOIN if "c" in used else "")
+        + (FACT_PRODUCT_JOIN if "p" in used else "")
     )
+
+
+def _window_where(window: Window, date_column: str, params: list, *, fact: bool) -> str:
+    """Return the WHERE clause of ``window``'s dates and filters, binding their values."""
+    where = []
+    if window.date_from is not None:
+        where.append(f"{date_column} >= ?")
+        params.append(window.date_from)
+    if window.date_to is not None:
+        where.append(f"{date_column} <= ?")
+        params.append(window.date_to)
+    for dimension, values in window.query.filters.items():
+        where.append(f"list_contains(CAST(? AS VARCHAR[]), {_dimension_sql(dimension, fact=fact)})")
+        params.append(list(values))
+    return " WHERE " + " AND ".join(where) if where else ""
 
 
 def _source_select(window: Window, source: str, measures: list[Measure], params: list) -> str:
@@ -195,20 +213,8 @@ def _source_select(window: Window, source: str, measures: list[Measure], params:
         f'{aggregates[m]} AS "{m.value}"' if m in measures else f'NULL AS "{m.value}"'
         for m in _base_measures(query)
     ]
-    where = []
-    date_column = "f.order_date" if fact else "period_start"
-    if window.date_from is not None:
-        where.append(f"{date_column} >= ?")
-        params.append(window.date_from)
-    if window.date_to is not None:
-        where.append(f"{date_column} <= ?")
-        params.append(window.date_to)
-    for dimension, values in query.filters.items():
-        where.append(f"list_contains(CAST(? AS VARCHAR[]), {_dimension_sql(dimension, fact=fact)})")
-        params.append(list(values))
     sql = f"SELECT {', '.join(columns)} FROM {_fact_from(query) if fact else source}"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
+    sql += _window_where(window, "f.order_date" if fact else "period_start", params, fact=fact)
     return sql + (" GROUP BY ALL" if query.by else "")
 
 
@@ -224,25 +230,21 @@ def window_sql(window: Window, plan: dict[str, list[Measure]], params: list) -> 
     """
     query = window.query
     parts = [_source_select(window, source, measures, params) for source, measures in plan.items()]
-    custom = custom_columns(query)
-    if len(parts) == 1 and not custom:
+    raw = raw_columns(query)
+    if len(parts) == 1 and not raw:
         return parts[0]
     dims = ", ".join(f'"{d.value}"' for d in query.by)
     sums = ", ".join(
         f'CAST(SUM("{m.value}") AS {_sum_type(m)}) AS "{m.value}"' for m in _base_measures(query)
     )
-    if custom:
-        # Custom-field measures come from their own per-customer pass, stacked like a source.
-        raw = [(name, money) for column, money in custom.items() for name in raw_names(column)]
-        nulls = ", ".join(f'NULL AS "{name}"' for name, _money in raw)
+    if raw:
+        # Custom-field measures come from their own per-customer (per-product) passes,
+        # stacked like sources.
+        nulls = ", ".join(f'NULL AS "{name}"' for name, _kind in raw)
         parts = [f"SELECT *, {nulls} FROM ({part}) b" for part in parts]
         base_names = [m.value for m in _base_measures(query)]
-        parts.append(custom_select(window, base_names, params))
-        raw_sums = ", ".join(
-            f'CAST(SUM("{name}") AS '
-            f'{"BIGINT" if name.startswith("_n_") else raw_sum_type(money)}) AS "{name}"'
-            for name, money in raw
-        )
+        parts += [custom_select(window, t, base_names, params) for t in custom_targets(query)]
+        raw_sums = ", ".join(f'CAST(SUM("{name}") AS {kind}) AS "{name}"' for name, kind in raw)
         sums = f"{sums}, {raw_sums}" if sums else raw_sums
     union = " UNION ALL ".join(f"({part})" for part in parts)
     select = f"{dims}, {sums}" if dims else sums
@@ -273,7 +275,7 @@ def query_sql(query: OlapQuery, rollups: list[Rollup]) -> tuple[str, list, list[
     current = Window(query, query.date_from, query.date_to)
     plan = route(current, rollups)
     sources = list(plan)
-    if custom_columns(query) and FACT_SOURCE not in sources:
+    if raw_columns(query) and FACT_SOURCE not in sources:
         sources.append(FACT_SOURCE)
     inner = window_sql(current, plan, params)
     dims = [d.value for d in query.by]

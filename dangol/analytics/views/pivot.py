@@ -19,6 +19,7 @@ from dangol.analytics.olap.labels import (
     DIMENSION_LABELS,
     MEASURE_LABELS,
     column_label,
+    custom_dimension_choices,
     custom_measure_choices,
     result_display,
 )
@@ -61,12 +62,17 @@ class PivotForm(forms.Form):
 
     def __init__(self, data) -> None:
         super().__init__(data)
-        # Number and money custom fields of customers: summed and averaged over customers.
+        # Number and money custom fields of customers (products): summed and averaged over
+        # the distinct customers (products); the other fields are dimensions.
         self.fields["measures"].choices = [
             *self.fields["measures"].choices,
             *custom_measure_choices(),
         ]
-        dimensions = [NONE, *[(d.value, label) for d, label in DIMENSION_LABELS.items()]]
+        dimensions = [
+            NONE,
+            *[(d.value, label) for d, label in DIMENSION_LABELS.items()],
+            *custom_dimension_choices(),
+        ]
         for name in ("by1", "by2", "by3"):
             self.fields[name].choices = dimensions
 

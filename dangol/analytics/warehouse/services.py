@@ -32,6 +32,7 @@ from dangol.analytics.warehouse.connection import (
     warehouse_dir,
 )
 from dangol.analytics.warehouse.custom_fields import (
+    CUSTOM_FIELD_TARGETS,
     custom_fields_apply,
     custom_fields_extract,
 )
@@ -221,11 +222,19 @@ def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -
                         con, query, since=since, scratch_dir=folder
                     )
                     phase(f"extract {query.name}", started)
-                # Customer custom fields (cf_ columns), read only when some are defined.
-                custom_staged = custom_fields_extract(
-                    con,
-                    since=marks.get(queries.CUSTOMERS.name) if mode == "incremental" else None,
-                    scratch_dir=folder,
+                # Customer and product custom fields (cf_ columns), read only when some
+                # are defined.
+                custom_staged = {
+                    target: custom_fields_extract(
+                        con,
+                        target=target,
+                        since=marks.get(target.watermark) if mode == "incremental" else None,
+                        scratch_dir=folder,
+                    )
+                    for target in CUSTOM_FIELD_TARGETS
+                }
+                result.extracted.update(
+                    (t.source.name, n) for t, n in custom_staged.items() if n is not None
                 )
             started = time.perf_counter()
             result.deleted = apply_delta(
@@ -234,8 +243,13 @@ def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -
                 time_zone=settings.TIME_ZONE,
                 today=dt.datetime.now(dt.UTC).astimezone(_zone()).date(),
             )
-            custom_fields_apply(con, staged=custom_staged)
-            result.high_water = watermarks_write(con, marks)
+            for target, staged in custom_staged.items():
+                custom_fields_apply(con, target=target, staged=staged)
+            result.high_water = watermarks_write(
+                con,
+                marks,
+                extra=[t.source.name for t, staged in custom_staged.items() if staged is not None],
+            )
             refreshed_at = dt.datetime.now(dt.UTC).astimezone(_zone()).replace(tzinfo=None)
             con.execute(
                 """INSERT INTO refresh_state VALUES (?, ?, ?,

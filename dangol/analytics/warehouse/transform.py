@@ -11,6 +11,7 @@ derived columns directly instead of updating a million rows after the insert.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import duckdb
 
@@ -29,11 +30,17 @@ def watermarks_read(con: duckdb.DuckDBPyConnection) -> dict[str, dt.datetime]:
 
 
 def watermarks_write(
-    con: duckdb.DuckDBPyConnection, previous: dict[str, dt.datetime]
+    con: duckdb.DuckDBPyConnection,
+    previous: dict[str, dt.datetime],
+    *,
+    extra: Iterable[str] = (),
 ) -> dt.datetime | None:
-    """Store each source's newest ``updated_at`` staged (or keep the old mark); return the max."""
+    """Store each source's newest ``updated_at`` staged (or keep the old mark); return the max.
+
+    :param extra: more staged sources with their own mark (e.g. product custom fields).
+    """
     marks = dict(previous)
-    for source in WATERMARK_SOURCES:
+    for source in (*WATERMARK_SOURCES, *extra):
         (newest,) = con.execute(f'SELECT max(updated_at) FROM "stage_{source}"').fetchone()
         if newest is not None and (source not in marks or newest > marks[source]):
             marks[source] = newest
@@ -84,10 +91,15 @@ def apply_delta(
     zone = time_zone.replace("'", "")
     deleted: dict[str, int] = {}
 
-    # Products: small, replaced whole.
-    con.execute("DELETE FROM dim_product")
+    # Products: small, read whole; upserted so their custom-field columns (filled by
+    # custom_fields.custom_fields_apply from the changed products only) stay.
+    con.execute(
+        "DELETE FROM dim_product WHERE product_id NOT IN (SELECT product_id FROM stage_products)"
+    )
     con.execute("""
-        INSERT INTO dim_product
+        INSERT OR REPLACE INTO dim_product (product_id, sku, name, category_path, category_l1,
+                                            category_l2, category_l3, unit_price, unit_cost,
+                                            active)
         SELECT product_id, sku, name, category_path,
                coalesce(split_part(category_path, ' > ', 1), ''),
                coalesce(split_part(category_path, ' > ', 2), ''),

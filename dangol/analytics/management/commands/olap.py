@@ -44,15 +44,19 @@ class Command(BaseCommand):
             action="append",
             required=True,
             help=gettext_lazy(
-                "revenue, margin, orders, customers, aov, quantity, or cf_<key>_sum and "
-                "cf_<key>_avg for a number or money custom field of customers; repeatable."
+                "revenue, margin, orders, customers, aov, quantity, or <name>_sum and "
+                "<name>_avg for a number or money custom field (cf_<key> of customers, "
+                "pcf_<key> of products); repeatable."
             ),
         )
         query.add_argument(
             "--by",
             action="append",
             default=[],
-            help=gettext_lazy("A dimension to group by, e.g. region or month; repeatable."),
+            help=gettext_lazy(
+                "A dimension to group by, e.g. region, month, cf_<key> (a customer field) or "
+                "pcf_<key> (a product field); repeatable."
+            ),
         )
         query.add_argument(
             "--filter",
