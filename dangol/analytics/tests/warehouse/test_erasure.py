@@ -61,9 +61,9 @@ def _totals(con: duckdb.DuckDBPyConnection) -> tuple:
     )
 
 
-def _person_row(con: duckdb.DuckDBPyConnection, pk: int) -> tuple:
+def _person_row(con: duckdb.DuckDBPyConnection, pk: int, custom: str = ", cf_handle") -> tuple:
     return con.execute(
-        "SELECT gender, birth_date, age_band, city, cf_handle FROM dim_customer "
+        f"SELECT gender, birth_date, age_band, city{custom} FROM dim_customer "
         "WHERE customer_id = ?",
         [pk],
     ).fetchone()
@@ -190,3 +190,36 @@ def test_no_warehouse_yet_erasure_writes_nothing(
     with warehouse_connect() as con:
         assert _strings_found(con, PERSONAL) == []
         assert con.execute("SELECT customer_id FROM warehouse_erased").fetchall() == [(person.pk,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restored_backup_does_not_bring_the_person_back_into_the_warehouse(
+    committed_demo, tmp_path
+):
+    """The backup's warehouse file predates the erasure; the restore blanks it again."""
+    import io
+
+    from django.core.management import call_command
+
+    customer = Customer.objects.filter(orders__isnull=False).order_by("id").first()
+    Customer.objects.filter(pk=customer.pk).update(city=CITY, gender="M", birth_date=BIRTH)
+    warehouse_refresh()
+    with warehouse_connect() as con:
+        assert _strings_found(con, (CITY,)) == ["dim_customer.city"]
+        before = _totals(con)
+    archive = tmp_path / "backup.tar.gz"
+    call_command("backup", output=archive, stdout=io.StringIO())
+    customer_erase(customer=customer, actor=None, reason="request after the backup")
+    with warehouse_connect() as con:
+        assert _strings_found(con, (CITY,)) == []
+
+    out = io.StringIO()
+    call_command("restore", str(archive), force=True, stdout=out)
+
+    assert f"erased after the backup was taken: {customer.pk}" in out.getvalue()
+    with warehouse_connect() as con:
+        assert _strings_found(con, (CITY,)) == []
+        assert _person_row(con, customer.pk, custom="") == ("", None, "unknown", "")
+        assert _totals(con) == before
+    raw = warehouse_current_path().read_bytes()
+    assert CITY.encode() not in raw
