@@ -333,6 +333,10 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
     copies_redact(needles=needles)
     erasure_log_record(customer_id=customer.pk, at=now)
     erasure_derived_stores_schedule()
+    # Files made for providers (SMS, direct mail) that list the person: their rows go.
+    from dangol.marketing.execution.exports import campaign_exports_erasure_schedule
+
+    campaign_exports_erasure_schedule(customer_id=customer.pk)
     customer.refresh_from_db()
     audit_record(
         instance=customer,
