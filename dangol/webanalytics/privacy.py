@@ -68,6 +68,24 @@ def erasures_unlink(con: duckdb.DuckDBPyConnection, *, erased_ids: set[int]) -> 
     return changed
 
 
+def erasures_unlink_linked(con: duckdb.DuckDBPyConnection) -> int:
+    """Unlink erased customers if the store links any customer (the ingest's check).
+
+    The erased ids are read from the database only when some visit is linked to a
+    customer: most stores link none, and the ingest then costs what it did before.
+    """
+    linked = con.execute(
+        "SELECT 1 FROM web_visit WHERE customer_id IS NOT NULL UNION ALL "
+        "SELECT 1 FROM web_visitor_state WHERE customer_id IS NOT NULL LIMIT 1"
+    ).fetchall()
+    if not linked:
+        con.execute(ERASED_DDL)
+        return 0
+    from dangol.customers.selectors import customer_erased_ids
+
+    return erasures_unlink(con, erased_ids=customer_erased_ids())
+
+
 def webanalytics_erasures_apply() -> int:
     """Unlink every erased customer from the store now; return the rows changed.
 
