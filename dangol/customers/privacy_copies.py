@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Lookup, Q, TextField
+from django.db.models import ExpressionWrapper, F, Lookup, Q, TextField
 from django.db.models.functions import Cast
 
 REDACTED = "[redacted]"
@@ -81,7 +81,7 @@ def _variants(needles: list[str]) -> list[str]:
 
 
 class CopyText(TextField):
-    """A column read as text for the copy scan (``Cast(field, CopyText())``)."""
+    """A column read as text for the copy scan (``Cast`` of JSON, or the column itself)."""
 
 
 @CopyText.register_lookup
@@ -136,8 +136,11 @@ def copies_redact(*, needles: list[str]) -> dict[str, int]:
         model = apps.get_model(label)
         condition = Q()
         texts = {}
-        for index, (field, _is_json) in enumerate(fields):
-            texts[f"_copy{index}"] = Cast(field, CopyText())
+        for index, (field, is_json) in enumerate(fields):
+            # JSON is read as its text; a text column as it is (a CAST would copy it).
+            texts[f"_copy{index}"] = (
+                Cast(field, CopyText()) if is_json else ExpressionWrapper(F(field), CopyText())
+            )
             condition |= Q(**{f"_copy{index}__contains_any_folded": variants})
         names = [field for field, _ in fields]
         rows = model._default_manager.annotate(**texts).filter(condition)

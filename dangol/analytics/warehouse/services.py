@@ -90,6 +90,8 @@ class RefreshResult:
     # machine the wall time mostly measures the wait for a core.
     cpu_timings: dict[str, float] = field(default_factory=dict)
     high_water: dt.datetime | None = None
+    # dim_customer rows of erased customers this refresh blanked (docs/privacy.md).
+    erased_blanked: int = 0
 
 
 @contextlib.contextmanager
@@ -244,7 +246,7 @@ def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -
             # Erased customers, read now (after the source snapshot): an erasure committed
             # while this refresh read its sources, or one the erasure task missed, is
             # blanked in this file before it is published.
-            result.rows["erased_redacted"] = erasures_redact_in_place(
+            result.erased_blanked = erasures_redact_in_place(
                 con, customer_ids=sorted(customer_erased_ids())
             )
             result.high_water = watermarks_write(con, marks)

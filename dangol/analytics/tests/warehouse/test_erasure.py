@@ -160,7 +160,7 @@ def test_the_next_refresh_applies_an_erasure_no_task_ran_for(person, admin_user)
         assert _totals(con) == before
         assert con.execute("SELECT customer_id FROM warehouse_erased").fetchall() == [(person.pk,)]
     # Refreshed again with nothing new: the erased row is not rewritten.
-    assert warehouse_refresh().rows["erased_redacted"] == 0
+    assert warehouse_refresh().erased_blanked == 0
 
 
 def test_a_refresh_whose_sources_predate_the_erasure_still_publishes_it_blank(
@@ -173,7 +173,8 @@ def test_a_refresh_whose_sources_predate_the_erasure_still_publishes_it_blank(
     erased = {person.pk}
     monkeypatch.setattr(services, "customer_erased_ids", lambda: erased)
     Customer.objects.filter(pk=person.pk).update(updated_at=person.updated_at + dt.timedelta(1))
-    warehouse_refresh()  # stages the unerased row (the source still holds it)
+    result = warehouse_refresh()  # stages the unerased row (the source still holds it)
+    assert result.erased_blanked == 1
     with warehouse_connect() as con:
         assert _strings_found(con, PERSONAL) == []
         assert _person_row(con, person.pk) == ("", None, "unknown", "", None)
