@@ -79,3 +79,16 @@ def customer_scores_refresh(
     return customer_scores_bulk_write(
         rows=frame, fields=SCORE_WRITE_FIELDS, clear_others=True, skip_unchanged=True
     )
+
+
+def warehouse_erasure_schedule() -> None:
+    """Blank erased customers' personal columns in the warehouse after this commit.
+
+    Called by ``customers.privacy.customer_erase`` (the customers app never writes the
+    warehouse itself). Runs ``warehouse_erasures_task`` in the background; see
+    ``warehouse.erasure`` for why it cannot be lost.
+    """
+    from dangol.analytics.tasks import warehouse_erasures_task
+    from dangol.core.tasks import task_enqueue_on_commit
+
+    task_enqueue_on_commit(warehouse_erasures_task)

@@ -212,7 +212,8 @@ def _compile_node(entity: str, node: dict) -> Q:
     from dangol.marketing.segments.rules import rule_compile
 
     if "customer" in node:
-        return Q(customer__in=Customer.objects.filter(rule_compile(node["customer"])).values("id"))
+        live = Customer.objects.filter(deleted_at__isnull=True)
+        return Q(customer__in=live.filter(rule_compile(node["customer"])).values("id"))
     if "not" in node:
         return ~_compile_node(entity, node["not"])
     if "and" in node:
@@ -254,13 +255,28 @@ def conditions_compile(*, entity: str, conditions: dict) -> Q:
     return _compile_node(entity, conditions)
 
 
-def records_matching(*, entity: str, conditions: dict) -> QuerySet:
-    """Return the (not deleted) records of ``entity`` that meet ``conditions``: one query."""
+def records_live(*, entity: str) -> QuerySet:
+    """Return the records of ``entity`` automation may act on: none in the trash.
+
+    A trashed record's own triggers do not fire, and neither do those of a ticket,
+    opportunity or order whose customer is in the trash: a trashed customer gets no
+    automated e-mail, task or segment membership (docs/automation.md, "The trash").
+    One condition per table on the indexed ``deleted_at``; restoring brings them back.
+    """
     model = entity_model(entity)
-    qs = model.objects.filter(conditions_compile(entity=entity, conditions=conditions))
+    qs = model.objects.all()
     if any(f.name == "deleted_at" for f in model._meta.fields):
         qs = qs.filter(deleted_at__isnull=True)
+    if entity != Entity.CUSTOMER:
+        qs = qs.filter(customer__deleted_at__isnull=True)
     return qs
+
+
+def records_matching(*, entity: str, conditions: dict) -> QuerySet:
+    """Return the live records of ``entity`` (``records_live``) meeting ``conditions``."""
+    return records_live(entity=entity).filter(
+        conditions_compile(entity=entity, conditions=conditions)
+    )
 
 
 def record_matches(*, entity: str, record_id: int, conditions: dict) -> bool:

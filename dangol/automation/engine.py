@@ -23,7 +23,12 @@ from django.utils.translation import gettext as _
 
 from dangol.automation.actions import action_execute
 from dangol.automation.choices import RunStatus, Trigger
-from dangol.automation.conditions import entity_model, record_matches, records_matching
+from dangol.automation.conditions import (
+    entity_model,
+    record_matches,
+    records_live,
+    records_matching,
+)
 from dangol.automation.errors import DangolError
 from dangol.automation.events import CURRENT_CHAIN
 from dangol.automation.models import Rule, RuleMatch, RuleRun
@@ -95,8 +100,9 @@ def rule_fire(
     if reason:
         _notify_loop(rule, run)
         return run
-    model = entity_model(rule.entity)
-    record = model.objects.filter(pk=record_id).first()
+    # Checked again at firing: a record (or its customer) trashed since it matched gets
+    # no action; the run is logged as failed with the reason.
+    record = records_live(entity=rule.entity).filter(pk=record_id).first()
     results, errors = [], []
     token = CURRENT_CHAIN.set((*map(tuple, chain), (rule.pk, rule.entity, record_id)))
     try:
@@ -104,7 +110,7 @@ def rule_fire(
             try:
                 with transaction.atomic():
                     if record is None:
-                        raise DangolError("The record no longer exists")
+                        raise DangolError("The record no longer exists or is in the trash")
                     record.refresh_from_db()
                     detail = action_execute(
                         action=action, entity=rule.entity, record=record, rule=rule
@@ -192,7 +198,12 @@ def score_matches_seed(*, rule: Rule) -> int:
 def _sweep_score(rule: Rule) -> int:
     with transaction.atomic():
         past = _past_threshold(rule)
-        RuleMatch.objects.filter(rule=rule).exclude(record_id__in=past.values("pk")).delete()
+        # A trashed record keeps its match while in the trash: no firing then, and none
+        # on restore for a crossing that already fired (it goes once they drop below).
+        trashed = entity_model(rule.entity).objects.filter(deleted_at__isnull=False)
+        RuleMatch.objects.filter(rule=rule).exclude(record_id__in=past.values("pk")).exclude(
+            record_id__in=trashed.values("pk")
+        ).delete()
         new_ids = list(
             past.exclude(
                 pk__in=RuleMatch.objects.filter(rule=rule).values("record_id")

@@ -296,6 +296,8 @@ DANGOL_SERVICE_IMAP_URL = env_str("DANGOL_SERVICE_IMAP_URL", "")
 # `dangol worker`'s sweep enqueues it once a day (docs/analytics.md, "Refresh schedule").
 DANGOL_WAREHOUSE_REFRESH_AT = env_str_or_empty("DANGOL_WAREHOUSE_REFRESH_AT", "02:30")
 DANGOL_WORKER_SWEEPS.append("dangol.analytics.pipeline.warehouse_refresh_sweep")
+# Erasures the warehouse missed (it was busy when the erasure task ran): see docs/privacy.md.
+DANGOL_WORKER_SWEEPS.append("dangol.analytics.warehouse.services.warehouse_erasures_due")
 # Web analytics (docs/webanalytics.md): /collect limits, the proxies whose X-Forwarded-For
 # is believed, whether headless browsers count as people; the worker's sweep ingests.
 DANGOL_WEBANALYTICS = {

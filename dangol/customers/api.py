@@ -16,7 +16,7 @@ from dangol.accounts.models import User
 from dangol.core.api.http import IF_MATCH_PARAMETER, etag, precondition_write
 from dangol.core.api.pagination import CursorQuerySerializer, cursor_page_serializer, page_data
 from dangol.core.api.read import output_data
-from dangol.core.audit.services import record_trash
+from dangol.core.audit.services import record_trash, record_trash_authorize
 from dangol.core.customfields.api import CustomFieldsField
 from dangol.customers import permissions
 from dangol.customers.choices import (
@@ -39,6 +39,7 @@ from dangol.customers.services import (
     customer_consent_set,
     customer_create,
     customer_update,
+    customer_update_authorize,
 )
 
 MAX_ID = 2**63 - 1
@@ -265,6 +266,9 @@ class CustomerItemApi(APIView):
             request,
             record=customer,
             body_version=body_version,
+            authorize=lambda: customer_update_authorize(
+                actor=request.user, customer=customer, fields=changes
+            ),
             write=lambda expected: customer_update(
                 actor=request.user, customer=customer, expected_version=expected, **changes
             ),
@@ -284,6 +288,7 @@ class CustomerItemApi(APIView):
             request,
             record=customer,
             body_version=None,
+            authorize=lambda: record_trash_authorize(actor=request.user, instance=customer),
             write=lambda expected: record_trash(
                 instance=customer, actor=request.user, expected_version=expected
             ),

@@ -332,6 +332,11 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
     # snapshots of other records, other tickets' messages...), found by content.
     copies_redact(needles=needles)
     erasure_log_record(customer_id=customer.pk, at=now)
+    erasure_derived_stores_schedule()
+    # Files made for providers (SMS, direct mail) that list the person: their rows go.
+    from dangol.marketing.execution.exports import campaign_exports_erasure_schedule
+
+    campaign_exports_erasure_schedule(customer_id=customer.pk)
     customer.refresh_from_db()
     audit_record(
         instance=customer,
@@ -342,6 +347,19 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
         note=_redact(reason, needles)[:200],
     )
     return customer
+
+
+def erasure_derived_stores_schedule() -> None:
+    """After commit, blank the person in the warehouse and unlink their web visits.
+
+    Through the owning apps' services (docs/privacy.md, "Derived stores"); each also
+    re-applies every erasure at its next refresh or ingest, so none is lost.
+    """
+    from dangol.analytics.services import warehouse_erasure_schedule
+    from dangol.webanalytics.services import webanalytics_erasure_schedule
+
+    warehouse_erasure_schedule()
+    webanalytics_erasure_schedule()
 
 
 def _needles(customer: Customer) -> list[str]:

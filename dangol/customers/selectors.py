@@ -713,3 +713,22 @@ def customer_churn_bands(*, user) -> list[dict]:
         {"low": b["low"], "high": b["high"], "customers": b["customers"]}
         for b in customer_churn_band_summary(user=user).bands
     ]
+
+
+def customer_erased_ids() -> set[int]:
+    """Return the ids of every customer whose personal data was erased.
+
+    Read from the history (the erasure's audit entry) and from the erasure log, so an
+    erasure counts from the moment its transaction commits and after any restore.
+    Derived stores (the warehouse, the web-analytics store) redact these ids.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from dangol.core.audit.models import AuditAction, AuditEntry
+    from dangol.customers.erasure_log import erasure_log_read
+
+    content_type = ContentType.objects.get_for_model(Customer)
+    audited = AuditEntry.objects.filter(content_type=content_type, action=AuditAction.ERASE)
+    ids = {int(pk) for pk in audited.values_list("object_id", flat=True)}
+    # The log is authoritative as for a restore (``erasure_log.erasures_reapply``).
+    return ids | set(erasure_log_read())

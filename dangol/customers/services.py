@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -163,6 +164,21 @@ def customer_contact_get_or_create(
     return customer, True
 
 
+def customer_update_authorize(*, actor, customer: Customer, fields: Iterable[str]) -> None:
+    """Raise unless ``actor`` may change ``fields`` of ``customer`` (nothing is read or written).
+
+    :raises PermissionDeniedError: the actor may not see the customer or change a field.
+    """
+    allowed = permissions.editable_fields(actor, customer)
+    denied = sorted(set(fields) - allowed)
+    if denied or not allowed:
+        raise PermissionDeniedError(
+            f"You may not change: {', '.join(denied)}" if denied else "You may not change it",
+            code=CustomerErrorCode.FIELD_NOT_EDITABLE,
+            field=denied[0] if denied else "",
+        )
+
+
 @transaction.atomic
 def customer_update(
     *, actor, customer: Customer, expected_version: int | None = None, **changes: Any
@@ -174,14 +190,7 @@ def customer_update(
     :raises PermissionDeniedError: the actor may not see the customer or change a field.
     :raises ValidationError: a value is malformed; nothing is written.
     """
-    allowed = permissions.editable_fields(actor, customer)
-    denied = sorted(set(changes) - allowed)
-    if denied:
-        raise PermissionDeniedError(
-            f"You may not change: {', '.join(denied)}",
-            code=CustomerErrorCode.FIELD_NOT_EDITABLE,
-            field=denied[0],
-        )
+    customer_update_authorize(actor=actor, customer=customer, fields=changes)
     return _customer_write(
         customer=customer, expected_version=expected_version, changes=changes, actor=actor
     )

@@ -243,6 +243,9 @@ class OpportunityItemApi(APIView):
             request,
             record=opportunity,
             body_version=data.get("version"),
+            authorize=lambda: services.opportunity_move_authorize(
+                actor=request.user, opportunity=opportunity
+            ),
             write=lambda expected: services.opportunity_move(
                 actor=request.user,
                 opportunity=opportunity,

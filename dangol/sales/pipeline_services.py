@@ -66,6 +66,17 @@ def can_work_opportunity(user, opportunity: Opportunity) -> bool:
     return can_sell(user) and customer_permissions.can_see(user, opportunity.customer)
 
 
+def opportunity_move_authorize(*, actor, opportunity: Opportunity) -> None:
+    """Raise unless ``actor`` may work on ``opportunity`` (checked before its version).
+
+    :raises PermissionDeniedError: the actor may not work on this opportunity.
+    """
+    if not can_work_opportunity(actor, opportunity):
+        raise PermissionDeniedError(
+            "You may not work on this opportunity", code=SalesErrorCode.PERMISSION_DENIED
+        )
+
+
 def _text(value: Any, *, field: str, max_length: int = NAME_MAX, required=False) -> str:
     text = " ".join(str(value or "").split())
     if required and not text:
@@ -366,10 +377,7 @@ def opportunity_move(
     :raises ConflictError: someone moved it since ``expected_version``.
     :raises ValidationError: losing without a loss reason.
     """
-    if not can_work_opportunity(actor, opportunity):
-        raise PermissionDeniedError(
-            "You may not work on this opportunity", code=SalesErrorCode.PERMISSION_DENIED
-        )
+    opportunity_move_authorize(actor=actor, opportunity=opportunity)
     if expected_version is not None and expected_version != opportunity.version:
         raise ConflictError(
             "Someone else moved this opportunity; reload the board", field="version"

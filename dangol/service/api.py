@@ -234,6 +234,7 @@ class TicketItemApi(APIView):
             request,
             record=ticket,
             body_version=body_version,
+            authorize=lambda: services.ticket_update_authorize(actor=request.user, ticket=ticket),
             write=lambda expected: services.ticket_update(
                 actor=request.user, ticket=ticket, version=expected, **changes
             ),

@@ -483,6 +483,14 @@ def ticket_status_set(
     return ticket
 
 
+def ticket_update_authorize(*, actor, ticket: Ticket) -> None:
+    """Raise unless ``actor`` may work on ``ticket`` (the check ``ticket_update`` makes first).
+
+    :raises PermissionDeniedError: the actor may not work on this ticket.
+    """
+    _require(permissions.can_work_ticket(actor, ticket), "You may not work on this ticket")
+
+
 @transaction.atomic
 def ticket_update(
     *,
@@ -496,7 +504,7 @@ def ticket_update(
     custom_fields: dict[str, Any] | None = None,
 ) -> Ticket:
     """Apply several changes at once (the API's PATCH), all or none, checked against ``version``."""
-    _require(permissions.can_work_ticket(actor, ticket), "You may not work on this ticket")
+    ticket_update_authorize(actor=actor, ticket=ticket)
     _check_version(ticket, version)
     if custom_fields is not None:
         ticket.custom_fields = custom_fields_clean(

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from dangol.webanalytics.privacy import erasures_unlink_linked
 from dangol.webanalytics.rollups import webanalytics_rollup_refresh
 from dangol.webanalytics.schema import VISIT_TIMEOUT_MINUTES
 from dangol.webanalytics.spool import spool_claim, spool_dir, spool_name
@@ -463,6 +464,9 @@ def webanalytics_ingest(*, now: dt.datetime | None = None) -> IngestResult:
                     con.close()
             con = web_store_connect(read_only=False, wait=WRITE_WAIT_SECONDS)
             try:
+                # Erased customers are unlinked before visits close: an ended visit of
+                # theirs logs no timeline entry (docs/privacy.md).
+                erasures_unlink_linked(con)
                 visits, ended = _visits_close(con, now=now)
             finally:
                 con.close()

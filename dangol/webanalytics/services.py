@@ -218,3 +218,14 @@ def events_collect(
 
 def _salt_dir():
     return spool_dir().parent / "salts"
+
+
+def webanalytics_erasure_schedule() -> None:
+    """Unlink erased customers from the web-analytics store after this commit.
+
+    Called by ``customers.privacy.customer_erase``; see ``webanalytics.privacy``.
+    """
+    from dangol.core.tasks import task_enqueue_on_commit
+    from dangol.webanalytics.tasks import webanalytics_erasures_task
+
+    task_enqueue_on_commit(webanalytics_erasures_task)

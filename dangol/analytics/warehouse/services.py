@@ -36,6 +36,11 @@ from dangol.analytics.warehouse.custom_fields import (
     custom_fields_apply,
     custom_fields_extract,
 )
+from dangol.analytics.warehouse.erasure import (
+    erasures_copy_redacted,
+    erasures_pending,
+    erasures_redact_in_place,
+)
 from dangol.analytics.warehouse.errors import WarehouseBusy
 from dangol.analytics.warehouse.extract import extract_into, pg_source_reader
 from dangol.analytics.warehouse.transform import (
@@ -44,6 +49,7 @@ from dangol.analytics.warehouse.transform import (
     watermarks_read,
     watermarks_write,
 )
+from dangol.customers.selectors import customer_erased_ids
 
 # progress(phase, done, total): phases are counted, so a task can show "3/10 extract orders".
 Progress = Callable[[str, int, int], None]
@@ -85,6 +91,8 @@ class RefreshResult:
     # machine the wall time mostly measures the wait for a core.
     cpu_timings: dict[str, float] = field(default_factory=dict)
     high_water: dt.datetime | None = None
+    # dim_customer rows of erased customers this refresh blanked (docs/privacy.md).
+    erased_blanked: int = 0
 
 
 @contextlib.contextmanager
@@ -245,6 +253,12 @@ def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -
             )
             for target, staged in custom_staged.items():
                 custom_fields_apply(con, target=target, staged=staged)
+            # Erased customers, read now (after the source snapshot): an erasure committed
+            # while this refresh read its sources, or one the erasure task missed, is
+            # blanked in this file before it is published.
+            result.erased_blanked = erasures_redact_in_place(
+                con, customer_ids=sorted(customer_erased_ids())
+            )
             result.high_water = watermarks_write(
                 con,
                 marks,
@@ -278,6 +292,76 @@ def warehouse_refresh(*, full: bool = False, progress: Progress | None = None) -
         _prune(folder, keep={new_path.name} | ({current.name} if current else set()))
         phase("publish", started)
         return result
+
+
+def warehouse_erasures_apply() -> list[int]:
+    """Blank the erased customers' personal columns in the warehouse now; return their ids.
+
+    Writes a new file (schema, then every table's rows, dim_customer's erased rows
+    blanked on the way; rollups rebuilt from them) and switches ``CURRENT`` to it, like a
+    refresh; older files are deleted, the previous one too, since it holds the values.
+    Idempotent: ids the current file has already redacted are skipped, and nothing is
+    written when none is left (or before the first refresh).
+
+    :raises WarehouseBusy: a refresh (or another erasure) holds the lock; the caller
+        retries, and the refresh itself applies every erasure before it publishes.
+    """
+    erased = customer_erased_ids()
+    folder = warehouse_dir()
+    with _refresh_lock():
+        current = warehouse_current_path()
+        if current is None or not erased:
+            return []
+        with contextlib.closing(duckdb.connect(str(current), read_only=True)) as con:
+            pending = erasures_pending(con, erased_ids=erased)
+        if not pending:
+            return []
+        new_path = folder / _new_file_name()
+        con = duckdb.connect(str(new_path))
+        spill = folder / f".spill-{new_path.stem}"
+        try:
+            _settings_apply(con, spill)
+            target = con.execute("SELECT current_database()").fetchone()[0]
+            escaped = str(current).replace("'", "''")
+            con.execute(f"ATTACH '{escaped}' AS erasure_source (READ_ONLY)")
+            erasures_copy_redacted(
+                con, source="erasure_source", target=target, customer_ids=pending
+            )
+            con.execute("DETACH erasure_source")
+            olap_rollups_build(con)
+            con.execute("CHECKPOINT")
+        except BaseException:
+            con.close()
+            shutil.rmtree(spill, ignore_errors=True)
+            new_path.unlink(missing_ok=True)
+            raise
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+        _switch_pointer(folder, new_path.name)
+        _prune(folder, keep={new_path.name})
+        return pending
+
+
+def warehouse_erasures_due() -> int:
+    """Enqueue ``warehouse_erasures_task`` if the current file misses an erasure (a sweep).
+
+    Return the number of erased customers still to blank (0: nothing enqueued).
+    """
+    erased = customer_erased_ids()
+    current = warehouse_current_path()
+    if current is None or not erased:
+        return 0
+    try:
+        with contextlib.closing(duckdb.connect(str(current), read_only=True)) as con:
+            pending = erasures_pending(con, erased_ids=erased)
+    except duckdb.Error:
+        return 0  # replaced or pruned between reading CURRENT and opening it: next sweep
+    if pending:
+        from dangol.analytics.tasks import warehouse_erasures_task
+        from dangol.core.tasks import task_enqueue
+
+        task_enqueue(warehouse_erasures_task)
+    return len(pending)
 
 
 def _zone():

@@ -68,17 +68,24 @@ def precondition_write(
     *,
     record,
     body_version: int | None,
+    authorize: Callable[[], None],
     write: Callable[[int], T],
 ) -> T:
     """Return ``write(expected_version)`` guarded by the version the client read.
+
+    ``authorize()`` runs first and raises ``PermissionDeniedError`` when the actor may
+    not make this write: a user without the right gets 403 whatever they sent, and only
+    someone allowed to write learns about the precondition (428, 412).
 
     The version comes from ``If-Match`` (checked here against ``record.version``, read by
     the view) or else from the body. A version conflict the service finds (someone saved
     between our read and its locked write) is a 412 too when ``If-Match`` was sent.
 
+    :raises PermissionDeniedError: from ``authorize`` (403), before any version check.
     :raises PreconditionFailed: ``If-Match`` names a version that is not current (412).
     :raises PreconditionRequired: neither ``If-Match`` nor a body ``version`` (428).
     """
+    authorize()
     header = request.headers.get("If-Match", "").strip()
     header_version = if_match_version(request)
     if header_version is not None:

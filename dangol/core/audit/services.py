@@ -74,6 +74,14 @@ def _require_trash_rights(actor, instance) -> None:
         )
 
 
+def record_trash_authorize(*, actor, instance: models.Model) -> None:
+    """Raise unless ``actor`` may move ``instance`` to the trash (checked before its version).
+
+    :raises PermissionDeniedError: the actor is not an admin or a manager who sees it.
+    """
+    _require_trash_rights(actor, instance)
+
+
 @transaction.atomic
 def record_trash(
     *, instance: models.Model, actor, expected_version: int | None = None

@@ -204,3 +204,43 @@ def test_customer_api_write_between_read_and_save_is_412_with_if_match(
     assert stale.status_code == 412
     assert stale.json()["current_version"] == 2
     assert Customer.objects.get(pk=customer.pk).city == "Ulsan"
+
+
+# Permission comes before the precondition: a user who may not write gets 403 whatever
+# they sent (no If-Match, no version), never 428; a writer without a version gets 428.
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "reader", "writer"),
+    [
+        ("patch", "/api/v1/customers/{customer}/", {"city": "Daegu"}, "analyst", "sales"),
+        ("delete", "/api/v1/customers/{customer}/", None, "sales", "manager"),
+        ("patch", "/api/v1/tickets/{ticket}/", {"priority": "low"}, "analyst", "service"),
+        (
+            "patch",
+            "/api/v1/opportunities/{opportunity}/",
+            {"stage": "proposal"},
+            "marketing",
+            "sales",
+        ),
+    ],
+)
+def test_a_user_without_write_permission_gets_403_before_the_428(
+    request, customer, ticket, opportunity, method, path, body, reader, writer
+):
+    url = path.format(customer=customer.pk, ticket=ticket.pk, opportunity=opportunity.pk)
+    versions = (customer.version, ticket.version, opportunity.version)
+    read_only = token_client(request.getfixturevalue(reader))
+    args = (url, body) if body is not None else (url,)
+
+    denied = getattr(read_only, method)(*args)
+
+    assert (denied.status_code, denied["Content-Type"]) == (403, PROBLEM)
+    writer_client = token_client(request.getfixturevalue(writer))
+    blind = getattr(writer_client, method)(*args)
+    assert (blind.status_code, blind.json()["code"]) == (428, "precondition_required")
+    customer.refresh_from_db()
+    ticket.refresh_from_db()
+    opportunity.refresh_from_db()
+    assert (customer.version, ticket.version, opportunity.version) == versions
+    assert customer.deleted_at is None

@@ -328,3 +328,50 @@ def campaign_export_file(*, job_id: int, user) -> Path:
     if not path.is_file():
         raise NotFoundError("No such export", field="job_id")
     return path
+
+
+def _file_rows_drop(path: Path, member_ids: set[str]) -> int:
+    """Rewrite ``path`` without the rows of ``member_ids`` (atomically); return rows dropped."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    kept = [rows[0], *(row for row in rows[1:] if row and row[0] not in member_ids)] if rows else []
+    dropped = len(rows) - len(kept)
+    if dropped:
+        partial = path.with_suffix(".erasing")
+        with partial.open("w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle).writerows(kept)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    return dropped
+
+
+def campaign_exports_erase(*, customer_id: int) -> int:
+    """Remove the rows of an erased customer from every kept provider file; return them.
+
+    The files (``export_dir``) name the person, their phone and postal address; after a
+    personal-data erasure (docs/privacy.md) their rows go, found by the member ids of
+    their campaign memberships (the first column). Idempotent.
+    """
+    by_campaign: dict[int, set[str]] = {}
+    members = CampaignMember.objects.filter(
+        customer_id=customer_id, campaign__channel__in=[CampaignChannel.SMS, CampaignChannel.MAIL]
+    ).values_list("campaign_id", "pk")
+    for campaign_id, pk in members:
+        by_campaign.setdefault(campaign_id, set()).add(str(pk))
+    dropped = 0
+    for campaign_id, ids in by_campaign.items():
+        for path in sorted(export_dir().glob(f"campaign-{campaign_id}-*.csv")):
+            dropped += _file_rows_drop(path, ids)
+    return dropped
+
+
+@task()
+def campaign_exports_erase_task(customer_id: int) -> int:
+    """Remove an erased customer's rows from the kept provider files (after the erasure)."""
+    return campaign_exports_erase(customer_id=customer_id)
+
+
+def campaign_exports_erasure_schedule(*, customer_id: int) -> None:
+    """Remove ``customer_id``'s rows from the provider files once this transaction commits."""
+    task_enqueue_on_commit(campaign_exports_erase_task, customer_id=customer_id)

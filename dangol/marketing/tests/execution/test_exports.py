@@ -219,3 +219,29 @@ def test_two_runs_never_put_a_member_in_two_files(marketing):
     exports.campaign_export(campaign=campaign, actor=marketing)
     with pytest.raises(exports.ValidationError):
         exports.campaign_export(campaign=campaign, actor=marketing)
+
+
+def test_an_erased_customer_leaves_the_kept_files(
+    immediate_tasks, marketing, admin_user, django_capture_on_commit_callbacks
+):
+    """docs/privacy.md: the provider file no longer names the person once erased."""
+    from dangol.customers.privacy import customer_erase
+
+    minsu = customer(name="김민수", phone="010-1234-5678")
+    ann = customer(name="Ann Lee", phone="010-9876-5432")
+    campaign = launched_campaign(channel=CampaignChannel.SMS, treated=[minsu, ann])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = exports.campaign_export(campaign=campaign, actor=marketing)
+    job.refresh_from_db()
+    assert [row["name"] for row in _read(job)] == ["김민수", "Ann Lee"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_erase(customer=minsu, actor=admin_user, reason="request #3")
+
+    rows = _read(job)
+    assert [(row["member_id"], row["name"]) for row in rows] == [
+        (str(member_of(campaign, ann).pk), "Ann Lee")
+    ]
+    raw = (exports.export_dir() / job.result["file"]).read_text(encoding="utf-8-sig")
+    assert "김민수" not in raw and "01012345678" not in raw
+    assert exports.campaign_exports_erase(customer_id=minsu.pk) == 0  # idempotent
