@@ -3,8 +3,9 @@
 Writes go through the owning apps' bulk services (``customers.bulk``, ``catalog.bulk``,
 ``sales.bulk``, ``service.imports``, ``sales.pipeline_imports``) inside one transaction,
 so an import interrupted anywhere leaves nothing behind. All-or-nothing (the default)
-writes nothing at all when any row is bad; skip-bad writes the good rows only. Either way every bad row is in the reject file beside the
-input, with its line, column, value and reason.
+writes nothing at all when any row is bad; skip-bad writes the good rows only. Either
+way every bad row is in the reject file beside the input, with its line, column, value
+and reason.
 """
 
 from __future__ import annotations

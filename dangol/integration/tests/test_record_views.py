@@ -199,7 +199,10 @@ def test_service_imports_tickets_from_the_page_and_is_recorded_as_the_actor(
 def test_a_role_without_the_right_cannot_import_the_kind(
     client, world, service, sales, django_capture_on_commit_callbacks
 ):
-    text = "customer_external_id,name,amount,expected_close,owner,channel\nMINE,X,1,2030-01-01,sales,field\n"
+    text = (
+        "customer_external_id,name,amount,expected_close,owner,channel\n"
+        "MINE,X,1,2030-01-01,sales,field\n"
+    )
     assert (
         _post(
             client, service, django_capture_on_commit_callbacks, "opportunities", text
