@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from dangol.core.audit.recording import audit_records_bulk, audit_snapshot
 from dangol.core.bulk import UpsertResult
+from dangol.sales.errors import NotFoundError
 from dangol.sales.models import Opportunity, OpportunityStageChange, PipelineStage
 from dangol.sales.pipeline_services import _first_open_stage
 
@@ -128,7 +129,11 @@ def opportunity_import(
                 opportunity.closed_at = now
             created.append(opportunity)
             continue
-        opportunity = existing[int(pk)]
+        opportunity = existing.get(int(pk))
+        if opportunity is None:  # trashed or deleted since the file was checked
+            raise NotFoundError(
+                f"Opportunity {int(pk)} no longer exists; nothing was imported", field="id"
+            )
         before = audit_snapshot(opportunity)
         old_stage = opportunity.stage_id
         for field, value in values.items():

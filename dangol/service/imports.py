@@ -26,6 +26,7 @@ from django.utils import timezone
 from dangol.core.audit.recording import audit_records_bulk, audit_snapshot
 from dangol.core.bulk import UpsertResult
 from dangol.service.choices import TicketKind, TicketPriority, TicketStatus
+from dangol.service.errors import NotFoundError
 from dangol.service.models import Queue, Ticket, TicketChange
 from dangol.service.services import _sla_dues
 
@@ -156,7 +157,11 @@ def ticket_import(
             )
             created.append(ticket)
             continue
-        ticket = existing[int(pk)]
+        ticket = existing.get(int(pk))
+        if ticket is None:  # trashed or deleted since the file was checked
+            raise NotFoundError(
+                f"Ticket {int(pk)} no longer exists; nothing was imported", field="id"
+            )
         before = audit_snapshot(ticket)
         old = {field: getattr(ticket, field) for field in TRACKED}
         opened_at = ticket.opened_at

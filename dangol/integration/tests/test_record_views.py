@@ -145,13 +145,13 @@ def test_who_may_import_tickets_and_opportunities(users_by_role):
     }
 
 
-def _post(client, user, captured, kind: str, text: str):
+def _post(client, user, captured, kind: str, text: str, mode: str = "all"):
     client.force_login(user)
     upload = SimpleUploadedFile(f"{kind}.csv", text.encode(), content_type="text/csv")
     with captured(execute=True):
         return client.post(
             reverse("integration:imports"),
-            {"kind": kind, "file": upload, "mode": "all", "mapping": "", "encoding": "auto"},
+            {"kind": kind, "file": upload, "mode": mode, "mapping": "", "encoding": "auto"},
         )
 
 
@@ -214,3 +214,29 @@ def test_a_role_without_the_right_cannot_import_the_kind(
     )
     assert not Job.objects.exists()
     assert Opportunity.objects.count() == 3
+
+
+def test_hostile_uploads_never_give_a_500(
+    client, world, admin_user, django_capture_on_commit_callbacks
+):
+    script = "<script>alert(1)</script>"
+    huge = f"customer_external_id,subject,channel\nMINE,{'x' * 10_000_000},email\n"
+    response = _post(client, admin_user, django_capture_on_commit_callbacks, "tickets", huge)
+    job = Job.objects.get()
+    assert (response.status_code, job.status) == (302, "failed")
+    assert "Line 2" in job.error
+    assert client.get(response["Location"]).status_code == 200
+
+    Job.objects.all().delete()
+    text = f"customer_external_id,subject,channel\nMINE,{script},email\nMINE,a\x00b,email\n"
+    _post(client, admin_user, django_capture_on_commit_callbacks, "tickets", text)
+    job = Job.objects.get()
+    assert (job.status, job.result["rejected"]) == ("failed", 1)
+    assert Ticket.objects.filter(subject=script).count() == 0
+
+    Job.objects.all().delete()
+    _post(client, admin_user, django_capture_on_commit_callbacks, "tickets", text, mode="skip")
+    assert Ticket.objects.filter(subject=script).count() == 1
+    page = client.get(reverse("service:ticket_list"), {"status": ""}).content.decode()
+    assert script not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -149,3 +149,16 @@ def test_an_unchanged_row_writes_nothing(admin_user):
     ticket.refresh_from_db()
     assert (ticket.version, ticket.updated_at) == (1, updated_at)
     assert AuditEntry.objects.filter(object_id=ticket.pk).count() == 1
+
+
+def test_a_ticket_gone_since_the_check_stops_the_import(admin_user):
+    from dangol.service.errors import NotFoundError
+
+    ticket = ticket_open(
+        actor=admin_user, customer=CustomerFactory(), subject="S", body="b", channel="email"
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(deleted_at=timezone.now())
+    table = _table([{"id": float(ticket.pk), "subject": "New"}])
+
+    with pytest.raises(NotFoundError, match=f"Ticket {ticket.pk} no longer exists"):
+        ticket_import(table=table, present={"id", "subject"})
