@@ -1,4 +1,6 @@
-"""Export customers, products and orders as CSV, XLSX or vCard, in the import's columns.
+"""Export customers, products, orders, tickets and opportunities in the import's columns.
+
+CSV and XLSX for every kind, vCard for customers.
 
 Every export uses the canonical import columns, so that exporting and importing again
 gives back identical data (and changes nothing). CSV starts with a UTF-8 byte-order mark
@@ -23,7 +25,13 @@ from dangol.customers.models import Customer
 from dangol.customers.permissions import restrict_visible
 from dangol.customers.selectors import CustomerFilters, customer_search_condition
 from dangol.integration.errors import ImportFileError, IntegrationErrorCode
-from dangol.integration.validate import CUSTOMER_COLUMNS, ORDER_COLUMNS, PRODUCT_COLUMNS
+from dangol.integration.validate import (
+    CUSTOMER_COLUMNS,
+    OPPORTUNITY_COLUMNS,
+    ORDER_COLUMNS,
+    PRODUCT_COLUMNS,
+    TICKET_COLUMNS,
+)
 from dangol.sales.models import OrderLine
 
 EXPORT_FORMATS = ("csv", "xlsx", "vcard")
@@ -32,6 +40,39 @@ CHUNK = 5_000
 CUSTOMER_FIELDS = [c.name for c in CUSTOMER_COLUMNS]
 PRODUCT_FIELDS = [c.name for c in PRODUCT_COLUMNS]
 ORDER_FIELDS = [c.name for c in ORDER_COLUMNS]
+TICKET_FIELDS = [c.name for c in TICKET_COLUMNS]
+OPPORTUNITY_FIELDS = [c.name for c in OPPORTUNITY_COLUMNS]
+# The values read for each column (references by their code, username or external id).
+TICKET_SOURCES = [
+    "id",
+    "customer__external_id",
+    "subject",
+    "kind",
+    "channel",
+    "status",
+    "priority",
+    "category__code",
+    "queue__code",
+    "assignee__username",
+    "product__sku",
+    "opened_at",
+    "first_responded_at",
+    "resolved_at",
+    "closed_at",
+]
+OPPORTUNITY_SOURCES = [
+    "id",
+    "customer__external_id",
+    "name",
+    "stage__code",
+    "amount",
+    "expected_close",
+    "owner__username",
+    "channel",
+    "loss_reason",
+    "outcome_note",
+    "closed_at",
+]
 
 
 def _text(value) -> str:
@@ -125,6 +166,24 @@ def order_rows(
         row = list(row)
         row[2] = row[2].astimezone(zone).isoformat()
         yield row
+
+
+def record_rows(queryset: QuerySet, sources: list[str], *, custom_cells=None) -> Iterator[list]:
+    """Yield ``queryset``'s rows as the ``sources`` values, then the ``cf_`` cells if asked.
+
+    Times are written in local time with their offset (exact and readable), dates and
+    amounts as text, so that CSV and XLSX import back to the same values.
+    """
+    zone = timezone.get_default_timezone()
+    fields = [*sources, "custom_fields"] if custom_cells is not None else sources
+    for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK):
+        values = list(row[: len(sources)])
+        for index, value in enumerate(values):
+            if isinstance(value, dt.datetime):
+                values[index] = value.astimezone(zone).isoformat()
+            elif value is not None and not isinstance(value, (str, int)):
+                values[index] = _text(value)
+        yield values if custom_cells is None else [*values, *custom_cells(row[-1])]
 
 
 # --- writers -------------------------------------------------------------------------------
@@ -330,3 +389,61 @@ def export_orders(
     if fmt == "xlsx":
         return write_xlsx(out, ORDER_FIELDS, rows, sheet="orders")
     return write_csv(out, ORDER_FIELDS, rows)
+
+
+def _export_records(
+    out: BinaryIO, fmt: str, *, queryset: QuerySet, fields, sources, entity: str, sheet: str
+) -> int:
+    _check_format(fmt, ("csv", "xlsx"))
+    custom_header, custom_cells = export_columns(entity)
+    header = [*fields, *custom_header]
+    rows = record_rows(queryset, sources, custom_cells=custom_cells if custom_header else None)
+    if fmt == "xlsx":
+        return write_xlsx(out, header, rows, sheet=sheet)
+    return write_csv(out, header, rows)
+
+
+def export_tickets(*, out: BinaryIO, fmt: str = "csv", queryset: QuerySet | None = None) -> int:
+    """Write tickets in the ticket import's columns (then ``cf_<key>``) to ``out``.
+
+    :param queryset: the tickets to write (``service.selectors.ticket_export_queryset``,
+        which applies the list's filters and the user's visibility); default: all.
+    :returns: the number of tickets written.
+    """
+    if queryset is None:
+        from dangol.service.selectors import ticket_export_queryset
+
+        queryset = ticket_export_queryset()
+    return _export_records(
+        out,
+        fmt,
+        queryset=queryset,
+        fields=TICKET_FIELDS,
+        sources=TICKET_SOURCES,
+        entity="ticket",
+        sheet="tickets",
+    )
+
+
+def export_opportunities(
+    *, out: BinaryIO, fmt: str = "csv", queryset: QuerySet | None = None
+) -> int:
+    """Write opportunities in the opportunity import's columns (then ``cf_<key>``).
+
+    :param queryset: the opportunities to write
+        (``sales.pipeline_selectors.opportunity_export_queryset``); default: all.
+    :returns: the number of opportunities written.
+    """
+    if queryset is None:
+        from dangol.sales.pipeline_selectors import opportunity_export_queryset
+
+        queryset = opportunity_export_queryset()
+    return _export_records(
+        out,
+        fmt,
+        queryset=queryset,
+        fields=OPPORTUNITY_FIELDS,
+        sources=OPPORTUNITY_SOURCES,
+        entity="opportunity",
+        sheet="opportunities",
+    )

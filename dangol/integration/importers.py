@@ -1,10 +1,11 @@
-"""Import customers, products and orders from files: read, map, validate, write.
+"""Import customers, products, orders, budgets, tickets and opportunities from files.
 
 Writes go through the owning apps' bulk services (``customers.bulk``, ``catalog.bulk``,
-``sales.bulk``) inside one transaction, so an import interrupted anywhere leaves nothing
-behind. All-or-nothing (the default) writes nothing at all when any row is bad; skip-bad
-writes the good rows only. Either way every bad row is in the reject file beside the
-input, with its line, column, value and reason.
+``sales.bulk``, ``service.imports``, ``sales.pipeline_imports``) inside one transaction,
+so an import interrupted anywhere leaves nothing behind. All-or-nothing (the default)
+writes nothing at all when any row is bad; skip-bad writes the good rows only. Either
+way every bad row is in the reject file beside the input, with its line, column, value
+and reason.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from dangol.sales.bulk import (
     order_bulk_upsert,
 )
 
-KINDS = ("customers", "products", "orders", "budgets")
+KINDS = ("customers", "products", "orders", "budgets", "tickets", "opportunities")
 PROGRESS_THRESHOLD = 10_000
 
 
@@ -96,6 +97,29 @@ def _lookups(kind: str) -> dict[str, Callable]:
             "customer_external_id": lambda keys: customer_ids_by_external_id(external_ids=keys),
             "category_path": lambda keys: category_ids_existing(paths=keys),
         }
+    if kind == "tickets":
+        from dangol.service.selectors import ticket_ids_existing, ticket_reference_ids
+
+        return {
+            "id": lambda ids: ticket_ids_existing(ids=ids),
+            "customer_external_id": lambda keys: customer_ids_by_external_id(external_ids=keys),
+            "category": lambda keys: ticket_reference_ids(kind="category", keys=keys),
+            "queue": lambda keys: ticket_reference_ids(kind="queue", keys=keys),
+            "assignee": lambda keys: ticket_reference_ids(kind="assignee", keys=keys),
+            "product_sku": lambda keys: product_ids_by_sku(skus=keys),
+        }
+    if kind == "opportunities":
+        from dangol.sales.pipeline_selectors import (
+            opportunity_ids_existing,
+            opportunity_reference_ids,
+        )
+
+        return {
+            "id": lambda ids: opportunity_ids_existing(ids=ids),
+            "customer_external_id": lambda keys: customer_ids_by_external_id(external_ids=keys),
+            "stage": lambda keys: opportunity_reference_ids(kind="stage", keys=keys),
+            "owner": lambda keys: opportunity_reference_ids(kind="owner", keys=keys),
+        }
     return {}
 
 
@@ -134,6 +158,7 @@ def import_file(
     show_progress: bool = False,
     progress: Callable[[int], None] | None = None,
     progress_total: Callable[[int], None] | None = None,
+    actor=None,
 ) -> ImportResult:
     """Import the ``kind`` rows of the file at ``path`` and return what happened.
 
@@ -146,6 +171,8 @@ def import_file(
         the rows merged, twice the good rows in all (for a UI task).
     :param progress_total: called with the total ``progress`` will reach (an estimate,
         refined as it goes, when a big file is read in slices).
+    :param actor: the user importing (the UI), recorded on each ticket's and
+        opportunity's history entry; ``None`` (the command line) records "import".
     :raises ImportFileError: the file as a whole cannot be imported (nothing written).
     :raises RejectedRowsError: all-or-nothing and some rows were bad (nothing written);
         its ``result`` has the rejects and the reject file's path.
@@ -211,7 +238,7 @@ def import_file(
 
     try:
         with transaction.atomic(durable=True):
-            written = _write(kind, good, checked.present, path, advance)
+            written = _write(kind, good, checked.present, path, advance, actor)
     finally:
         if bar is not None:
             bar.close()
@@ -231,6 +258,8 @@ AUDIT_MODELS = {
     "products": "catalog.Product",
     "orders": "sales.Order",
     "budgets": "customers.CategoryBudget",
+    "tickets": "service.Ticket",
+    "opportunities": "sales.Opportunity",
 }
 
 
@@ -261,7 +290,23 @@ def _written_columns(present: frozenset[str]) -> frozenset[str]:
     return present | {"customer_group_id"} if "customer_group" in present else present
 
 
-def _write(kind: str, good: pd.DataFrame, present, path: Path, advance):
+def _write(kind: str, good: pd.DataFrame, present, path: Path, advance, actor=None):
+    if kind == "tickets":
+        from dangol.service.imports import ticket_import
+
+        written = ticket_import(
+            table=good, present=present, actor=actor, source=f"import {path.name}"
+        )
+        advance(2 * len(good))
+        return written
+    if kind == "opportunities":
+        from dangol.sales.pipeline_imports import opportunity_import
+
+        written = opportunity_import(
+            table=good, present=present, actor=actor, source=f"import {path.name}"
+        )
+        advance(2 * len(good))
+        return written
     if kind == "customers":
         return customer_bulk_upsert(
             table=good,

@@ -9,7 +9,11 @@ role's service rights already cover every record of the kind:
 - orders: roles that write orders and see every customer (``sales.services``):
   administrators (managers and sales write the orders of their own customers only);
 - products: the catalogue writers (``catalog.services``): administrators and managers;
-- category budgets: customer data without a service of their own, so as customers.
+- category budgets: customer data without a service of their own, so as customers;
+- tickets: the roles that work tickets (``service.permissions``) and see every customer:
+  administrators and customer service;
+- opportunities: the sellers (``sales.pipeline_services``) who see every customer:
+  administrators (managers and sales work the opportunities of their own customers).
 
 The command line runs as the system, as the demo generator does.
 """
@@ -21,7 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from dangol.accounts.roles import user_role
 from dangol.catalog.services import ROLES_WRITING_CATALOG
 from dangol.customers.permissions import EDITABLE_FIELDS, ROLE_EDITABLE_FIELDS, ROLES_SEEING_ALL
+from dangol.sales.pipeline_services import ROLES_SELLING
 from dangol.sales.services import ROLES_WRITING_ORDERS
+from dangol.service.permissions import ROLES_WORKING_TICKETS
 
 _CUSTOMER_WRITERS = frozenset(
     r for r in ROLES_SEEING_ALL if ROLE_EDITABLE_FIELDS.get(r) == EDITABLE_FIELDS
@@ -33,6 +39,8 @@ UI_KINDS = {
     "products": (_("Products"), "products", frozenset(ROLES_WRITING_CATALOG)),
     "orders": (_("Orders"), "orders", frozenset(ROLES_WRITING_ORDERS) & ROLES_SEEING_ALL),
     "budgets": (_("Category budgets"), "budgets", _CUSTOMER_WRITERS),
+    "tickets": (_("Tickets"), "tickets", ROLES_WORKING_TICKETS & ROLES_SEEING_ALL),
+    "opportunities": (_("Opportunities"), "opportunities", ROLES_SELLING & ROLES_SEEING_ALL),
 }
 IMPORT_ROLES = frozenset().union(*(roles for _label, _kind, roles in UI_KINDS.values()))
 

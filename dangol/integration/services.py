@@ -147,6 +147,7 @@ def import_job_run(*, job_id: int) -> dict[str, int]:
                     skip_bad=params["skip_bad"],
                     progress=advance,
                     progress_total=lambda total: progress(total=total),
+                    actor=job.created_by,
                 )
             except RejectedRowsError as exc:
                 kept = _summary(exc.result)

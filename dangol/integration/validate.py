@@ -17,7 +17,10 @@ import pandas as pd
 from django.conf import settings
 
 from dangol.core.customfields.imports import custom_columns_clean
+from dangol.core.customfields.selectors import custom_field_definitions
 from dangol.integration.errors import ImportFileError, IntegrationErrorCode
+from dangol.sales.choices import LossReason, OpportunityChannel
+from dangol.service.choices import TicketChannel, TicketKind, TicketPriority, TicketStatus
 
 REJECT_COLUMNS = ["line", "column", "value", "reason"]
 MAX_REJECT_VALUE = 200
@@ -120,6 +123,7 @@ class Column:
     max_length: int | None = None
     choices: dict[str, str] | None = None
     default: object = ""
+    until_today: bool = True  # a date column: reject days after today (birth dates)
 
 
 CUSTOMER_COLUMNS = [
@@ -164,19 +168,72 @@ BUDGET_COLUMNS = [
     Column("category_path", required=True, not_empty=True, max_length=500),
     Column("annual_budget", "decimal", required=True, not_empty=True),
 ]
+# Tickets and opportunities: a row with an ``id`` updates that record, a row without one
+# creates a record (then the columns in ``CREATE_REQUIRED`` need a value). Choice cells
+# default to empty: on an update an empty cell leaves the stored value alone.
+TICKET_COLUMNS = [
+    Column("id", "int"),
+    Column("customer_external_id", max_length=64),
+    Column("subject", max_length=200),
+    Column("kind", "choice", choices=_aliases(dict.fromkeys(TicketKind.values, ()))),
+    Column("channel", "choice", choices=_aliases(dict.fromkeys(TicketChannel.values, ()))),
+    Column("status", "choice", choices=_aliases(dict.fromkeys(TicketStatus.values, ()))),
+    Column("priority", "choice", choices=_aliases(dict.fromkeys(TicketPriority.values, ()))),
+    Column("category", max_length=40),
+    Column("queue", max_length=40),
+    Column("assignee", max_length=150),
+    Column("product_sku", max_length=64),
+    Column("opened_at", "datetime"),
+    Column("first_responded_at", "datetime"),
+    Column("resolved_at", "datetime"),
+    Column("closed_at", "datetime"),
+]
+OPPORTUNITY_COLUMNS = [
+    Column("id", "int"),
+    Column("customer_external_id", max_length=64),
+    Column("name", max_length=200),
+    Column("stage", max_length=40),
+    Column("amount", "decimal"),
+    Column("expected_close", "date", until_today=False),
+    Column("owner", max_length=150),
+    Column("channel", "choice", choices=_aliases(dict.fromkeys(OpportunityChannel.values, ()))),
+    Column("loss_reason", "choice", choices=_aliases(dict.fromkeys(LossReason.values, ()))),
+    Column("outcome_note", max_length=5000),
+    Column("closed_at", "datetime"),
+]
+CREATE_REQUIRED = {
+    "tickets": ("customer_external_id", "subject", "channel"),
+    "opportunities": (
+        "customer_external_id",
+        "name",
+        "amount",
+        "expected_close",
+        "owner",
+        "channel",
+    ),
+}
 SPECS: dict[str, list[Column]] = {
     "customers": CUSTOMER_COLUMNS,
     "products": PRODUCT_COLUMNS,
     "orders": ORDER_COLUMNS,
     "budgets": BUDGET_COLUMNS,
+    "tickets": TICKET_COLUMNS,
+    "opportunities": OPPORTUNITY_COLUMNS,
 }
 # Import kinds whose ``cf_<key>`` columns are custom fields of this record type.
-CUSTOM_FIELD_ENTITIES = {"customers": "customer", "products": "product"}
+CUSTOM_FIELD_ENTITIES = {
+    "customers": "customer",
+    "products": "product",
+    "tickets": "ticket",
+    "opportunities": "opportunity",
+}
 KEYS = {
     "customers": ("external_id",),
     "products": ("sku",),
     "orders": ("order_number", "sku"),
     "budgets": ("customer_external_id", "category_path"),
+    "tickets": ("id",),
+    "opportunities": ("id",),
 }
 
 
@@ -281,8 +338,10 @@ def _date(values: pd.Series, column: Column, out: _Collector) -> pd.Series:
     bad = filled & parsed.isna()
     out.add(bad, column.name, values, "not a date (YYYY-MM-DD)")
     today = pd.Timestamp(dt.date.today())
-    implausible = filled & ~bad & ((parsed < pd.Timestamp("1900-01-01")) | (parsed > today))
-    out.add(implausible, column.name, values, "not a plausible date (1900 to today)")
+    last = today if column.until_today else pd.Timestamp("2199-12-31")
+    implausible = filled & ~bad & ((parsed < pd.Timestamp("1900-01-01")) | (parsed > last))
+    reason = "not a plausible date (1900 to " + ("today)" if column.until_today else "2199)")
+    out.add(implausible, column.name, values, reason)
     return parsed.dt.strftime("%Y-%m-%d").where(filled & ~bad & ~implausible, None)
 
 
@@ -456,14 +515,14 @@ def validate(
         if custom.json is not None:
             typed["custom_fields"] = custom.json
             present = present | {"custom_fields"}
-    stripped = frame[[c.name for c in spec if c.name in KEYS[kind]]].apply(
+    stripped = frame[[c.name for c in spec if c.name in KEYS[kind] and c.name in present]].apply(
         lambda s: s.astype(str).str.strip()
     )
     if kind == "budgets":  # "A>B" and "A > B" name the same category
         stripped["category_path"] = stripped["category_path"].map(
             lambda path: " > ".join(p.strip() for p in path.split(">") if p.strip())
         )
-    if whole_file:
+    if whole_file and all(k in stripped.columns for k in KEYS[kind]):
         _duplicates(stripped, KEYS[kind], out)
     _RULES[kind](typed, frame, present, lookups, out)
     if whole_file and kind == "orders":
@@ -626,9 +685,74 @@ def _budget_rules(typed, frame, present, lookups, out) -> None:
     )
 
 
+def _record_rules(kind: str, what: str, references: list[tuple[str, str, str]]):
+    """Return the rules of a kind keyed by ``id`` (tickets, opportunities).
+
+    :param references: ``(column, typed id column, reason)`` looked up by column name.
+    """
+
+    def rules(typed, frame, present, lookups, out) -> None:
+        if "id" in present:
+            ids = typed["id"]
+            wanted = sorted({int(v) for v in ids.dropna().unique()})
+            known = lookups["id"](wanted) if wanted and "id" in lookups else set()
+            out.add(
+                ids.notna() & ~ids.isin(list(known)), "id", frame["id"], f"no {what} has this id"
+            )
+            creating = ids.isna()
+        else:
+            creating = pd.Series(True, index=typed.index)
+        for column, target, reason in references:
+            if column in present:
+                _reference(typed, frame, column, target, lookups.get(column), reason, out)
+        if not creating.any():
+            return
+        empty = pd.Series("", index=typed.index)
+        for column in CREATE_REQUIRED[kind]:
+            raw = frame[column].astype(str) if column in frame.columns else empty
+            out.add(
+                creating & (raw.str.strip() == ""),
+                column,
+                raw,
+                f"required for a new {what} (a row without id)",
+            )
+        entity = CUSTOM_FIELD_ENTITIES[kind]
+        for definition in custom_field_definitions(entity=entity):
+            column = f"cf_{definition.key}"
+            if definition.required and column not in frame.columns:
+                out.add(
+                    creating,
+                    column,
+                    empty,
+                    f"{definition.display_label}: required for a new {what}",
+                )
+
+    return rules
+
+
 _RULES = {
     "customers": _customer_rules,
     "products": _product_rules,
     "orders": _order_rules,
     "budgets": _budget_rules,
+    "tickets": _record_rules(
+        "tickets",
+        "ticket",
+        [
+            ("customer_external_id", "customer_id", "unknown customer external id"),
+            ("category", "category_id", "unknown ticket category code"),
+            ("queue", "queue_id", "unknown queue code"),
+            ("assignee", "assignee_id", "no active service, sales or manager user of this name"),
+            ("product_sku", "product_id", "unknown sku"),
+        ],
+    ),
+    "opportunities": _record_rules(
+        "opportunities",
+        "opportunity",
+        [
+            ("customer_external_id", "customer_id", "unknown customer external id"),
+            ("stage", "stage_id", "unknown pipeline stage code"),
+            ("owner", "owner_id", "no active sales, manager or admin user of this name"),
+        ],
+    ),
 }

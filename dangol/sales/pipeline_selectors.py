@@ -289,3 +289,66 @@ def opportunity_won_by_owner(*, user, start: dt.date, end: dt.date) -> list[Owne
         OwnerWins(row["owner_id"], str(owners[row["owner_id"]]), row["won"], row["revenue"])
         for row in rows
     ]
+
+
+# --- imports and exports ---------------------------------------------------------------
+
+
+def opportunity_export_queryset(
+    *,
+    user=None,
+    owner_id: int | None = None,
+    channel: str = "",
+    closing: tuple[dt.date, dt.date] | None = None,
+    custom: dict | None = None,
+    definitions: list | None = None,
+):
+    """Return the opportunities the board shows for the same filters, open and closed, by id.
+
+    :param user: whose visibility applies; ``None`` (the command line) exports them all.
+    """
+    if user is None:
+        opportunities = Opportunity.objects.filter(deleted_at__isnull=True)
+    else:
+        opportunities = _visible_opportunities(user)
+    if custom:
+        condition = custom_filter_q(entity="opportunity", values=custom, definitions=definitions)
+        if condition is not None:
+            opportunities = opportunities.filter(condition)
+    if owner_id:
+        opportunities = opportunities.filter(owner_id=owner_id)
+    if channel:
+        opportunities = opportunities.filter(channel=channel)
+    if closing is not None:
+        opportunities = opportunities.filter(
+            expected_close__gte=closing[0], expected_close__lte=closing[1]
+        )
+    return opportunities.order_by("id")
+
+
+def opportunity_ids_existing(*, ids: list[int]) -> set[int]:
+    """Return which of ``ids`` are opportunities (not in the trash)."""
+    found: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        found.update(
+            Opportunity.objects.filter(
+                pk__in=ids[start : start + 5000], deleted_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
+    return found
+
+
+def opportunity_reference_ids(*, kind: str, keys: list[str]) -> dict[str, int]:
+    """Return ``{key: id}`` of pipeline stages (by code) or sellers (by username).
+
+    :param kind: ``stage`` or ``owner`` (active administrators, managers, salespeople).
+    """
+    from django.contrib.auth import get_user_model
+
+    from dangol.sales.pipeline_services import ROLES_SELLING
+
+    if kind == "stage":
+        return dict(PipelineStage.objects.filter(code__in=keys).values_list("code", "id"))
+    users = get_user_model().objects.filter(username__in=keys, is_active=True)
+    # The role decides (the broadest group wins), as ``can_sell`` reads it.
+    return {u.username: u.pk for u in users if user_role(u) in ROLES_SELLING}

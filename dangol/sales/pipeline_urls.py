@@ -6,6 +6,7 @@ app_name = "pipeline"
 
 urlpatterns = [
     path("", views.board, name="board"),
+    path("export.<str:suffix>", views.opportunity_export, name="opportunity_export"),
     path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity_detail"),
     path("opportunities/<int:pk>/move/", views.opportunity_move, name="opportunity_move"),
     path("leads/", views.lead_list, name="lead_list"),

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangol.core.customfields.filters import (
     custom_filter_fields,
@@ -24,6 +24,8 @@ from dangol.core.customfields.selectors import custom_field_definitions, custom_
 from dangol.core.errors import ConflictError, DangolError, NotFoundError, PermissionDeniedError
 from dangol.core.pagination import parse_cursor
 from dangol.customers.choices import Region
+from dangol.integration.downloads import export_query, export_response
+from dangol.integration.exporters import export_opportunities
 from dangol.sales import pipeline_selectors as selectors
 from dangol.sales import pipeline_services as services
 from dangol.sales.choices import LeadSource, LeadStatus, LossReason, OpportunityChannel
@@ -91,13 +93,10 @@ def _require_seller(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-@login_required
-def board(request: HttpRequest) -> HttpResponse:
-    """The kanban board: one column per stage; cards move by drag and drop."""
-    _require_seller(request)
+def _board_filters(request: HttpRequest) -> tuple[BoardFilterForm, dict]:
+    """Return the board's filter form and its filters as selector arguments."""
     definitions = custom_field_definitions(entity="opportunity")
     form = BoardFilterForm(request.GET, definitions=definitions)
-    custom = dict(custom_filter_values(form_values(form)))
     channel = request.GET.get("channel", "")
     closing = None
     if request.GET.get("closing") == "this-month":
@@ -106,14 +105,23 @@ def board(request: HttpRequest) -> HttpResponse:
         first = today.replace(day=1)
         last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
         closing = (first, last)
-    columns = selectors.pipeline_board(
-        user=request.user,
-        channel=channel if channel in OpportunityChannel.values else "",
-        owner_id=request.user.pk if request.GET.get("mine") else None,
-        closing=closing,
-        custom=custom,
-        definitions=definitions,
-    )
+    return form, {
+        "channel": channel if channel in OpportunityChannel.values else "",
+        "owner_id": request.user.pk if request.GET.get("mine") else None,
+        "closing": closing,
+        "custom": dict(custom_filter_values(form_values(form))),
+        "definitions": definitions,
+    }
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """The kanban board: one column per stage; cards move by drag and drop."""
+    _require_seller(request)
+    form, filters = _board_filters(request)
+    definitions = filters["definitions"]
+    channel = filters["channel"]
+    columns = selectors.pipeline_board(user=request.user, **filters)
     return render(
         request,
         "sales/pipeline/board.html",
@@ -124,7 +132,27 @@ def board(request: HttpRequest) -> HttpResponse:
             "loss_reasons": LossReason.choices,
             "form": form,
             "custom_columns": custom_list_columns(entity="opportunity", definitions=definitions),
+            "export_query": export_query(request),
         },
+    )
+
+
+@login_required
+@require_GET
+def opportunity_export(request: HttpRequest, suffix: str) -> HttpResponse:
+    """Export the opportunities the board shows for the same filters (CSV or XLSX).
+
+    Every matching opportunity is written, open or closed, not only the cards drawn.
+    """
+    _require_seller(request)
+    if suffix not in ("csv", "xlsx"):
+        raise Http404
+    _form, filters = _board_filters(request)
+    opportunities = selectors.opportunity_export_queryset(user=request.user, **filters)
+    return export_response(
+        lambda out: export_opportunities(out=out, fmt=suffix, queryset=opportunities),
+        suffix=suffix,
+        name="dangol-opportunities",
     )
 
 

@@ -282,3 +282,77 @@ def ticket_sla_due_between(*, start: dt.datetime, end: dt.datetime) -> list[SlaD
     dues = [SlaDue(t, "first_response", t.first_response_due) for t in first]
     dues += [SlaDue(t, "resolution", t.resolution_due) for t in resolution]
     return sorted(dues, key=lambda d: (d.due, d.ticket.pk, d.target))
+
+
+# --- imports and exports ---------------------------------------------------------------
+
+
+def ticket_export_queryset(
+    *,
+    user=None,
+    status: str = "",
+    queue_id: int | None = None,
+    mine: bool = False,
+    breached: bool = False,
+    due_within: dt.timedelta | None = None,
+    custom: dict | None = None,
+    definitions: list | None = None,
+) -> QuerySet:
+    """Return every ticket ``ticket_list`` finds for the same filters (all pages), by id.
+
+    :param user: whose visibility applies; ``None`` (the command line) exports them all.
+    """
+    if user is None:
+        tickets = Ticket.objects.filter(deleted_at__isnull=True)
+        if status == "active":
+            tickets = tickets.filter(status__in=OPEN_STATUSES)
+        elif status:
+            tickets = tickets.filter(status=status)
+    else:
+        tickets = _filtered(
+            user=user,
+            status=status,
+            queue_id=queue_id,
+            mine=mine,
+            breached=breached,
+            due_within=due_within,
+        )
+    if custom:
+        condition = custom_filter_q(entity="ticket", values=custom, definitions=definitions)
+        if condition is not None:
+            tickets = tickets.filter(condition)
+    return tickets.order_by("id")
+
+
+def ticket_ids_existing(*, ids: list[int]) -> set[int]:
+    """Return which of ``ids`` are tickets (not in the trash)."""
+    found: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        found.update(
+            Ticket.objects.filter(
+                pk__in=ids[start : start + 5000], deleted_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
+    return found
+
+
+def ticket_reference_ids(*, kind: str, keys: list[str]) -> dict[str, int]:
+    """Return ``{key: id}`` of the queues or categories (by code) or agents (by username).
+
+    :param kind: ``queue``, ``category`` or ``assignee`` (active users who may be
+        assigned tickets: ``permissions.can_be_assigned``).
+    """
+    from django.contrib.auth import get_user_model
+
+    from dangol.service.models import Queue, TicketCategory
+    from dangol.service.permissions import ROLES_AGENTS
+
+    if kind == "queue":
+        return dict(Queue.objects.filter(code__in=keys).values_list("code", "id"))
+    if kind == "category":
+        return dict(TicketCategory.objects.filter(code__in=keys).values_list("code", "id"))
+    from dangol.accounts.roles import user_role
+
+    users = get_user_model().objects.filter(username__in=keys, is_active=True)
+    # The role decides (the broadest group wins), as ``can_be_assigned`` reads it.
+    return {u.username: u.pk for u in users if user_role(u) in ROLES_AGENTS}

@@ -6,6 +6,7 @@ app_name = "service"
 
 urlpatterns = [
     path("", views.ticket_list, name="ticket_list"),
+    path("export.<str:suffix>", views.ticket_export, name="ticket_export"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
     *[

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangol.core.customfields.filters import (
     custom_filter_fields,
@@ -28,6 +28,8 @@ from dangol.core.errors import DangolError, NotFoundError, PermissionDeniedError
 from dangol.core.htmx import is_htmx_swap
 from dangol.core.pagination import parse_cursor
 from dangol.customers.selectors import customer_get
+from dangol.integration.downloads import export_query, export_response
+from dangol.integration.exporters import export_tickets
 from dangol.service import permissions, reports, selectors, services
 from dangol.service.choices import TicketChannel, TicketKind, TicketPriority, TicketStatus
 from dangol.service.models import Queue, SatisfactionSurvey, TicketCategory
@@ -164,6 +166,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "now": timezone.now(),
         "custom_columns": custom_list_columns(entity="ticket", definitions=definitions),
+        "export_query": export_query(request),
     }
     template = (
         "service/_ticket_results.html" if is_htmx_swap(request) else "service/ticket_list.html"
@@ -171,6 +174,36 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@login_required
+@require_GET
+def ticket_export(request: HttpRequest, suffix: str) -> HttpResponse:
+    """Export every ticket the list shows for the same query string (all pages, CSV/XLSX).
+
+    The list's filters (custom-field filters too) and the user's visibility apply; an
+    invalid filter value is left out, as on the list.
+    """
+    if suffix not in ("csv", "xlsx"):
+        raise Http404
+    definitions = custom_field_definitions(entity="ticket")
+    form = TicketFilterForm(request.GET or {"status": "active"}, definitions=definitions)
+    data = form_values(form)
+    tickets = selectors.ticket_export_queryset(
+        user=request.user,
+        status="active" if data["status"] is None else data["status"],
+        queue_id=data["queue"].pk if data.get("queue") else None,
+        mine=bool(data.get("mine")),
+        breached=bool(data.get("breached")),
+        due_within=selectors.SLA_DUE_SOON if data.get("due_soon") else None,
+        custom=dict(custom_filter_values(data)),
+        definitions=definitions,
+    )
+    return export_response(
+        lambda out: export_tickets(out=out, fmt=suffix, queryset=tickets),
+        suffix=suffix,
+        name="dangol-tickets",
+    )
 
 
 @login_required

@@ -153,3 +153,60 @@ def audit_import_record(
         note=note[:200],
         **_actor_fields(actor),
     )
+
+
+def audit_records_bulk(
+    *,
+    model: type[models.Model],
+    actor,
+    changes: list[tuple[models.Model, dict[str, Any] | None]],
+    note: str = "",
+) -> int:
+    """Append one history entry per changed record of ``model`` in one INSERT; return how many.
+
+    For set-based writers of moderate volume (ticket and opportunity imports) that still
+    keep each record's own history: ``changes`` pairs each written instance with its
+    ``audit_snapshot`` before the write (``None`` for a record just created). An update
+    that changed no audited field records nothing, as ``audit_record`` does.
+    """
+    if not changes:
+        return 0
+    override = _ACTION_OVERRIDE.get()
+    content_type = ContentType.objects.get_for_model(model)
+    ids = [instance.pk for instance, _before in changes]
+    last: dict[int, int] = {}
+    for start in range(0, len(ids), 5000):
+        rows = (
+            AuditEntry.objects.filter(
+                content_type=content_type, object_id__in=ids[start : start + 5000]
+            )
+            .values("object_id")
+            .annotate(last=Max("seq"))
+            .values_list("object_id", "last")
+        )
+        last.update(rows)
+    who = _actor_fields(actor)
+    entries = []
+    for instance, before in changes:
+        action = AuditAction.CREATE if before is None else AuditAction.UPDATE
+        entry_note = note
+        if override is not None and action == AuditAction.UPDATE:
+            action, entry_note = override[0], note or override[1]
+        after = audit_snapshot(instance)
+        diff = audit_diff(before, after)
+        if before is not None and not diff:
+            continue
+        entries.append(
+            AuditEntry(
+                content_type=content_type,
+                object_id=instance.pk,
+                seq=last.get(instance.pk, 0) + 1,
+                action=AuditAction(action).value,
+                changes=diff,
+                snapshot=after,
+                note=entry_note[:200],
+                **who,
+            )
+        )
+    AuditEntry.objects.bulk_create(entries, batch_size=1000)
+    return len(entries)

@@ -18,7 +18,7 @@ EXPECTED = {
         *("analytics", "webanalytics", "marketing", "integration", "automation", "audit"),
     ],
     "sales": ["home", "customers", "catalog", "sales", "pipeline", "service"],
-    "service": ["home", "customers", "catalog", "sales", "service"],
+    "service": ["home", "customers", "catalog", "sales", "service", "integration"],
     "marketing": [
         *("home", "customers", "catalog", "sales", "service", "analytics", "webanalytics"),
         "marketing",

@@ -62,6 +62,8 @@ ARGS: dict[str, dict[str, str]] = {
     "customers:detail": {"pk": "customer"},
     "customers:timeline": {"pk": "customer"},
     "sales:order_export": {"suffix": "csv"},
+    "service:ticket_export": {"suffix": "csv"},
+    "pipeline:opportunity_export": {"suffix": "csv"},
     "sales:order_detail": {"pk": "order"},
     "analytics:model_detail": {"pk": "model_run"},
     "analytics:model_job_start": {"kind": "clv", "action": "train"},
@@ -298,6 +300,7 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "analytics:recommend": {"get": "L 200 200 403 200 403 200 P P"},
     "service:ticket_list": {"get": "L 200 200 200 200 200 200 P P"},
+    "service:ticket_export": {"get": "L 200 200 200 200 200 200 P P"},
     "service:ticket_new": {"get": "L 200 200 200 200 200 200 P P"},
     "service:ticket_detail": {"get": "L 200 200 200 200 200 200 P P"},
     "service:ticket_reply": {
@@ -319,6 +322,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "service:agent": {"get": "L 200 200 200 403 200 403 P P"},
     "service:agent_customer": {"get": "L 200 200 200 403 200 403 P P"},
     "pipeline:board": {"get": "L 200 200 200 403 403 403 P P"},
+    "pipeline:opportunity_export": {"get": "L 200 200 200 403 403 403 P P"},
     "pipeline:opportunity_detail": {"get": "L 200 200 200 403 403 403 P P"},
     "pipeline:opportunity_move": {
         "get": "L 405 405 405 405 405 405 P P",
@@ -390,7 +394,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "marketing:call_assign": {"get": "L 200 200 403 200 403 403 P P"},
     "marketing:export_download": {"get": "L 404 404 404 404 404 404 P P"},
     "marketing:my_calls": {"get": "L 200 200 200 200 200 200 P P"},
-    "integration:imports": {"get": "L 200 200 403 403 403 403 P P"},
+    "integration:imports": {"get": "L 200 200 403 403 200 403 P P"},
     "integration:import_detail": {"get": "L 200 404 404 404 404 404 P P"},
     "integration:import_summary": {"get": "L 200 404 404 404 404 404 P P"},
     "integration:import_rejects": {"get": "L 404 404 404 404 404 404 P P"},

@@ -1,4 +1,4 @@
-"""``dangol export customers|products|orders``: CSV (UTF-8 with BOM), XLSX or vCard."""
+"""``dangol export customers|products|orders|tickets|opportunities``: CSV, XLSX or vCard."""
 
 from __future__ import annotations
 
@@ -12,16 +12,20 @@ from dangol.integration.errors import DangolError
 from dangol.integration.exporters import (
     EXPORT_FORMATS,
     export_customers,
+    export_opportunities,
     export_orders,
     export_products,
+    export_tickets,
 )
 
 
 class Command(BaseCommand):
-    help = "Export customers, products or orders in the import's columns."
+    help = "Export customers, products, orders, tickets or opportunities in the import's columns."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=("customers", "products", "orders"))
+        parser.add_argument(
+            "kind", choices=("customers", "products", "orders", "tickets", "opportunities")
+        )
         parser.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
         parser.add_argument("--out", help="file to write (default: standard output)")
         parser.add_argument("--vcard-version", choices=("3.0", "4.0"), default="3.0")
@@ -34,6 +38,9 @@ class Command(BaseCommand):
         parser.add_argument("--tier", default="", help="value tier")
         parser.add_argument("--q", default="", help="the customer list's search text")
         parser.add_argument("--order-status", default="", help="orders: only this status")
+        parser.add_argument(
+            "--ticket-status", default="", help="tickets: only this status, or 'active'"
+        )
 
     def handle(self, *args, **options):
         users = get_user_model().objects
@@ -71,6 +78,16 @@ class Command(BaseCommand):
                 )
             elif kind == "products":
                 count = export_products(out=out, fmt=fmt)
+            elif kind == "tickets":
+                from dangol.service.selectors import ticket_export_queryset
+
+                queryset = ticket_export_queryset(user=user, status=options["ticket_status"])
+                count = export_tickets(out=out, fmt=fmt, queryset=queryset)
+            elif kind == "opportunities":
+                from dangol.sales.pipeline_selectors import opportunity_export_queryset
+
+                queryset = opportunity_export_queryset(user=user, owner_id=owner)
+                count = export_opportunities(out=out, fmt=fmt, queryset=queryset)
             else:
                 count = export_orders(
                     out=out,

@@ -1,4 +1,4 @@
-"""``dangol import customers|products|orders|budgets FILE``: bulk import from files."""
+"""``dangol import customers|products|orders|budgets|tickets|opportunities FILE``."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ MAX_REJECTS_SHOWN = 20
 
 class Command(BaseCommand):
     help = (
-        "Import customers, products, orders or category budgets from a CSV, Excel (.xlsx) "
-        "or contacts file."
+        "Import customers, products, orders, category budgets, tickets or opportunities "
+        "from a CSV, Excel (.xlsx) or contacts file."
     )
 
     def add_arguments(self, parser):
