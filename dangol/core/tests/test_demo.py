@@ -232,3 +232,17 @@ def test_clearing_the_demo_also_empties_tables_with_hidden_relations(admin_user)
     cleared = demo_tables_clear()
     assert {"sales.Lead", "portal.PortalAccount"} <= set(cleared)
     assert not Lead.objects.exists() and not PortalAccount.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_demo_sets_the_visibility_map_the_search_counts_need():
+    # Outside a transaction the demo vacuums the customer table: the search's counts are
+    # index-only scans, which read the heap for every entry until a VACUUM has run.
+    run_demo(*SMALL)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relallvisible, relpages FROM pg_class WHERE relname = 'customers_customer'"
+        )
+        visible, pages = cursor.fetchone()
+    assert pages > 0 and visible == pages
