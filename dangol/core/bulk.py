@@ -71,7 +71,10 @@ def analyze_tables(*, tables: Sequence[str]) -> None:
         existing = set(connection.introspection.table_names(cursor))
         tables = [t for t in tables if t in existing]  # e.g. the FTS table is SQLite-only
         if connection.vendor == "postgresql":
-            verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+            # VACUUM refuses to run inside any transaction, Django's or one left open by
+            # a caller that turned autocommit off.
+            outside = connection.get_autocommit() and not connection.in_atomic_block
+            verb = "VACUUM (ANALYZE)" if outside else "ANALYZE"
             for table in tables:
                 cursor.execute(f"{verb} {qn(table)}")
             return
