@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from dangol.core.audit.recording import audit_records_bulk, audit_snapshot
 from dangol.core.bulk import UpsertResult
+from dangol.core.customfields.imports import table_cell
 from dangol.sales.errors import NotFoundError
 from dangol.sales.models import Opportunity, OpportunityStageChange, PipelineStage
 from dangol.sales.pipeline_services import _first_open_stage
@@ -45,26 +46,13 @@ KEEP_WHEN_EMPTY = frozenset(
 BATCH = 1000
 
 
-def _cell(value: Any) -> Any:
-    """Return a table cell as a plain Python value (None for every kind of missing)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
-
-
 def _row_values(row: dict, present: Iterable[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for column in present:
         field = FIELDS.get(column)
         if field is None:
             continue
-        value = _cell(row.get(field if field.endswith("_id") else column))
+        value = table_cell(row.get(field if field.endswith("_id") else column))
         if value is not None:
             if field.endswith("_id"):
                 value = int(value)
@@ -100,7 +88,7 @@ def opportunity_import(
     if not rows:
         return UpsertResult()
     now = timezone.now()
-    ids = [int(r["id"]) for r in rows if "id" in r and _cell(r["id"]) is not None]
+    ids = [int(r["id"]) for r in rows if "id" in r and table_cell(r["id"]) is not None]
     existing: dict[int, Opportunity] = {}
     for start in range(0, len(ids), 5000):
         existing.update(
@@ -117,9 +105,9 @@ def opportunity_import(
     first_stage_id = None
     for row in rows:
         values = _row_values(row, present)
-        custom = _cell(row.get("custom_fields")) if "custom_fields" in present else None
+        custom = table_cell(row.get("custom_fields")) if "custom_fields" in present else None
         custom = json.loads(custom) if custom else {}
-        pk = _cell(row.get("id"))
+        pk = table_cell(row.get("id"))
         if pk is None:
             if "stage_id" not in values:
                 first_stage_id = first_stage_id or _first_open_stage().pk

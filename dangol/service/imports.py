@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from dangol.core.audit.recording import audit_records_bulk, audit_snapshot
 from dangol.core.bulk import UpsertResult
+from dangol.core.customfields.imports import table_cell
 from dangol.service.choices import TicketKind, TicketPriority, TicketStatus
 from dangol.service.errors import NotFoundError
 from dangol.service.models import Queue, Ticket, TicketChange
@@ -61,26 +62,13 @@ TRACKED = ("status", "priority", "assignee_id", "queue_id")
 BATCH = 1000
 
 
-def _cell(value: Any) -> Any:
-    """Return a table cell as a plain Python value (None for every kind of missing)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
-
-
 def _row_values(row: dict, present: Iterable[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for column in present:
         field = FIELDS.get(column)
         if field is None:
             continue
-        value = _cell(row.get(field if field.endswith("_id") else column))
+        value = table_cell(row.get(field if field.endswith("_id") else column))
         if field.endswith("_id") and value is not None:
             value = int(value)
         if value in (None, "") and field in KEEP_WHEN_EMPTY:
@@ -117,7 +105,7 @@ def ticket_import(
     if not rows:
         return UpsertResult()
     now = timezone.now()
-    ids = [int(r["id"]) for r in rows if "id" in r and _cell(r["id"]) is not None]
+    ids = [int(r["id"]) for r in rows if "id" in r and table_cell(r["id"]) is not None]
     existing: dict[int, Ticket] = {}
     for start in range(0, len(ids), 5000):
         existing.update(
@@ -140,9 +128,9 @@ def ticket_import(
 
     for row in rows:
         values = _row_values(row, present)
-        custom = _cell(row.get("custom_fields")) if "custom_fields" in present else None
+        custom = table_cell(row.get("custom_fields")) if "custom_fields" in present else None
         custom = json.loads(custom) if custom else {}
-        pk = _cell(row.get("id"))
+        pk = table_cell(row.get("id"))
         if pk is None:
             ticket = Ticket(
                 **{**DEFAULTS, **values},

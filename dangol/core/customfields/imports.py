@@ -32,6 +32,19 @@ _NUMBER = r"^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$"
 AddReject = Callable[[pd.Series, str, pd.Series, str], None]
 
 
+def table_cell(value: Any) -> Any:
+    """Return a validated import table's cell as a plain Python value (None if missing)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
 @dataclass
 class CustomColumns:
     """What the ``cf_`` columns of a file hold."""
