@@ -40,7 +40,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.db.models import Q, QuerySet  # noqa: E402
 
 from dangol.accounts.models import User  # noqa: E402
 from dangol.customers import selectors  # noqa: E402
@@ -52,23 +51,23 @@ SEED = 20261128  # the load test's seed
 SAMPLE = 1500
 
 
-def planner_branch(base: QuerySet, branch, *, size, after, before) -> QuerySet:
+def planner_branch(base: tuple[str, tuple], branch, *, matches, size, after, before):
     """Return the branch as before the gate: one subquery, the path left to the planner."""
-    if isinstance(branch, selectors._Substring):
-        condition = Q(name__icontains=branch.text)
-    elif branch.any_case:
-        condition = Q(**{f"{branch.column}__istartswith": branch.prefixes[0]})
-    else:
-        condition = Q()
-        for prefix in branch.prefixes:
-            condition |= Q(**{f"{branch.column}__startswith": prefix})
-    queryset = base.filter(condition)
+    base_sql, base_params = base
+    condition, params = branch
+    where, params = [condition], list(params)
     if before is not None:
-        queryset = queryset.filter(id__gt=before).order_by("id")
-    else:
-        queryset = queryset.filter(id__lt=after) if after is not None else queryset
-        queryset = queryset.order_by("-id")
-    return queryset.values("id")[: size + 1]
+        where.append("b.id > %s")
+        params.append(before)
+    elif after is not None:
+        where.append("b.id < %s")
+        params.append(after)
+    direction = "ASC" if before is not None else "DESC"
+    return selectors._BranchSql(
+        sql=f"SELECT b.id FROM ({base_sql}) b WHERE {' AND '.join(where)}"
+        f" ORDER BY b.id {direction} LIMIT %s",
+        params=(*base_params, *params, size + 1),
+    )
 
 
 GATED = selectors._branch_postgresql

@@ -6,6 +6,7 @@ seeking on an indexed key costs 1-2 ms (../shared/notes/measured-baselines.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,4 +67,36 @@ def keyset_page_by_id(
         items=rows,
         next_cursor=rows[-1].id if rows and has_more else None,
         prev_cursor=rows[0].id if rows and after is not None else None,
+    )
+
+
+def page_of_ids(
+    rows: Callable[[list[int]], Iterable[Any]],
+    ids: Iterable[int],
+    *,
+    size: int,
+    after: int | None = None,
+    before: int | None = None,
+) -> Page:
+    """Return the page ``keyset_page_by_id`` would give over the records with ``ids``.
+
+    For a caller that found the candidate ids itself: the page's ids are cut here and
+    ``rows(page_ids)`` reads only those records (in any order).
+    """
+    if before is not None:
+        walk = sorted(i for i in ids if i > before)[: size + 1]
+    else:
+        walk = sorted((i for i in ids if after is None or i < after), reverse=True)[: size + 1]
+    more = len(walk) > size
+    items = sorted(rows(walk[:size]), key=lambda row: row.id, reverse=True)
+    if before is not None:
+        return Page(
+            items=items,
+            next_cursor=items[-1].id if items else None,
+            prev_cursor=items[0].id if items and more else None,
+        )
+    return Page(
+        items=items,
+        next_cursor=items[-1].id if items and more else None,
+        prev_cursor=items[0].id if items and after is not None else None,
     )

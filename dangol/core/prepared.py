@@ -4,14 +4,14 @@ Django compiles a queryset to SQL on every evaluation. For the pages under load 
 the largest single share of their CPU (docs/performance.md, "Per-request CPU"): the 360
 page's customer with its group, owner, team and company costs ~1.4 ms to compile and
 ~0.3 ms to run. ``PreparedQuery`` wraps a function that builds a queryset from plain
-arguments (ints, strings and datetimes; usually ids). The first call per connection builds and
-compiles it twice, with the real arguments and with different ones, and keeps the SQL
-only if the two compile to the same text with the arguments, and nothing else, in the
-parameters. Later calls reuse that SQL and Django's compiled column map with the new
-arguments; rows become model instances through Django's own iterables, so
-``select_related``, annotations and ``values()`` work as usual. Anything else (``None``,
-a list, a value Django rewrites such as a ``LIKE`` pattern) is built and compiled as
-before, so the result never differs, only the cost.
+arguments (ints, strings, datetimes and lists of ints bound as one array; usually ids).
+The first call per connection builds and compiles it twice, with the real arguments and
+with different ones, and keeps the SQL only if the two compile to the same text with the
+arguments, and nothing else, in the parameters. Later calls reuse that SQL and Django's
+compiled column map with the new arguments; rows become model instances through Django's
+own iterables, so ``select_related``, annotations and ``values()`` work as usual. Anything
+else (``None``, an ``__in`` list, a value Django rewrites such as a ``LIKE`` pattern) is
+built and compiled as before, so the result never differs, only the cost.
 
 A call returns the rows as a list; the builder's queryset must be complete (sliced and
 ordered as wanted: ``[:1]`` rather than ``first()``).
@@ -47,6 +47,10 @@ def _other(value: Any, position: int) -> Any:
         return value + step if value + step <= _INT_MAX else value - step
     if isinstance(value, str):
         return f"{value}\x1f{position}"
+    if isinstance(value, list) and all(type(v) is int for v in value):
+        # One array parameter (``= ANY(%s)``); a longer stand-in, so that ``__in``, which
+        # writes a placeholder per item, compiles to other SQL and is never prepared.
+        return [*(v + 1 for v in value), position]
     if isinstance(value, dt.datetime):  # passed as is on PostgreSQL (as a string on SQLite)
         return value + dt.timedelta(seconds=7919 * (position + 1))
     return _MISSING

@@ -33,14 +33,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 
 from dangol.core.customfields.filters import custom_filter_q
 from dangol.core.errors import NotFoundError
-from dangol.core.pagination import Page, keyset_page_by_id
+from dangol.core.pagination import Page, keyset_page_by_id, page_of_ids
 from dangol.core.prepared import PreparedQuery
 from dangol.customers import permissions
 from dangol.customers.models import (
@@ -193,8 +193,60 @@ def _ordered_ids(queryset: QuerySet, *, size: int, after: int | None, before: in
     return list(queryset.order_by("-id").values_list("id", flat=True)[: size + 1])
 
 
-def _branch_postgresql(base: QuerySet, branch, *, size, after, before) -> QuerySet:
-    """Return a branch's ids past the cursor as a subquery, or the ids themselves.
+def _like_condition(branch) -> tuple[str, list[str]]:
+    """Return ``branch`` as a condition on the alias ``b``, in the form its index serves.
+
+    The expressions are the ones Django writes for ``icontains``/``istartswith``/
+    ``startswith`` (and the indexes of migrations 0003 and 0011 are built on), with the
+    text escaped for ``LIKE`` the same way.
+    """
+    escape = connection.ops.prep_for_like_query
+    if isinstance(branch, _Substring):  # GIN trigram on UPPER(name)
+        return 'UPPER(b."name"::text) LIKE UPPER(%s)', [f"%{escape(branch.text)}%"]
+    column = connection.ops.quote_name(branch.column)
+    if branch.any_case:  # one pattern index on UPPER(column), migration 0003
+        return f"UPPER(b.{column}::text) LIKE UPPER(%s)", [f"{escape(branch.prefixes[0])}%"]
+    condition = " OR ".join(f"b.{column}::text LIKE %s" for _ in branch.prefixes)
+    return f"({condition})", [f"{escape(prefix)}%" for prefix in branch.prefixes]
+
+
+@dataclass(frozen=True)
+class _BranchSql:
+    """A search branch on PostgreSQL: either its ids (walked) or a query for them."""
+
+    ids: tuple[int, ...] = ()
+    sql: str = ""
+    params: tuple = ()
+
+
+def _match_counts(conditions: list[tuple[str, list]]) -> list[int]:
+    """Return each condition's matches among all customers, counted up to ``PG_FEW_MATCHES``.
+
+    One statement for every branch (index-only scans, stopping at the cap): the counts
+    decide each branch's path and cost a round trip, not one per branch.
+    """
+    counts = ", ".join(
+        f'(SELECT count(*) FROM (SELECT 1 FROM "customers_customer" b WHERE {condition}'
+        " LIMIT %s) m)"
+        for condition, _ in conditions
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {counts}", [p for _, like in conditions for p in (*like, PG_FEW_MATCHES)]
+        )
+        return list(cursor.fetchone())
+
+
+def _branch_postgresql(
+    base: tuple[str, tuple],
+    branch: tuple[str, list],
+    *,
+    matches: int,
+    size: int,
+    after: int | None,
+    before: int | None,
+) -> _BranchSql:
+    """Return a branch's ids past the cursor, or the query reading them.
 
     Left to itself, PostgreSQL picks between reading the term's index (then sorting) and
     walking the primary key newest first until a page matches, from an estimate that
@@ -210,61 +262,54 @@ def _branch_postgresql(base: QuerySet, branch, *, size, after, before) -> QueryS
     - more: walk only the ``PG_WALK_ROWS`` ids next past the cursor, which holds a page
       for any term spread evenly enough to be worth walking;
     - the walk fell short: read the matches and sort after all.
+
+    ``base`` is the list's query (filters and visibility) as SQL selecting the searched
+    columns, ``branch`` the term's condition (``_like_condition``) and ``matches`` its
+    count (``_match_counts``). The statements are written here rather than through the
+    ORM because compiling them cost more CPU than running them (docs/performance.md,
+    "Under load").
     """
-    if isinstance(branch, _Substring):
-        condition = Q(name__icontains=branch.text)  # GIN trigram on UPPER(name)
-    elif branch.any_case:
-        condition = Q(**{f"{branch.column}__istartswith": branch.prefixes[0]})  # migration 0003
-    else:
-        condition = Q()
-        for prefix in branch.prefixes:
-            condition |= Q(**{f"{branch.column}__startswith": prefix})
-    matching = base.filter(condition)
-    sort_read = _branch_page(
-        matching.annotate(_sort_key=F("id") + 0),
-        size=size,
-        after=after,
-        before=before,
-        key="_sort_key",
+    base_sql, base_params = base
+    condition, like = branch
+    where, params = [condition], [*like]
+    if before is not None:
+        where.append("b.id > %s")
+        params.append(before)
+    elif after is not None:
+        where.append("b.id < %s")
+        params.append(after)
+    direction = "ASC" if before is not None else "DESC"
+    sort_read = _BranchSql(
+        sql=f"SELECT b.id FROM ({base_sql}) b WHERE {' AND '.join(where)}"
+        f" ORDER BY b.id + 0 {direction} LIMIT %s",
+        params=(*base_params, *params, size + 1),
     )
     # Counted without the list's filters: an upper bound of the rows the sort reads.
-    if Customer.objects.filter(condition).values("id")[:PG_FEW_MATCHES].count() < (PG_FEW_MATCHES):
+    if matches < PG_FEW_MATCHES:
         return sort_read
-    walk = _branch_page(
-        matching.filter(_walk_window(after=after, before=before)),
-        size=size,
-        after=after,
-        before=before,
-    )
-    walked = list(walk.values_list("id", flat=True))
-    return Customer.objects.filter(id__in=walked).values("id") if len(walked) > size else sort_read
+    window, window_params = _walk_window(after=after, before=before)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT b.id FROM ({base_sql}) b WHERE {' AND '.join(where)} AND {window}"
+            f" ORDER BY b.id {direction} LIMIT %s",
+            [*base_params, *params, *window_params, size + 1],
+        )
+        walked = tuple(row[0] for row in cursor.fetchall())
+    return _BranchSql(ids=walked) if len(walked) > size else sort_read
 
 
-def _walk_window(*, after: int | None, before: int | None) -> Q:
+def _walk_window(*, after: int | None, before: int | None) -> tuple[str, list[int]]:
     """Return the condition "among the ``PG_WALK_ROWS`` ids next past the cursor".
 
     Ids are dense (gaps are deleted customers), so the window is a range of ids: the
     walk reads at most ``PG_WALK_ROWS`` rows, with no query to find the range's end.
     """
     if before is not None:
-        return Q(id__lt=before + 1 + PG_WALK_ROWS)
+        return "b.id < %s", [before + 1 + PG_WALK_ROWS]
     if after is not None:
-        return Q(id__gt=after - 1 - PG_WALK_ROWS)
-    newest = Subquery(Customer.objects.order_by("-id").values("id")[:1])
-    return Q(id__gt=Coalesce(newest, Value(0)) - PG_WALK_ROWS)
-
-
-def _past_cursor(queryset: QuerySet, *, after: int | None, before: int | None) -> QuerySet:
-    if before is not None:
-        return queryset.filter(id__gt=before)
-    return queryset.filter(id__lt=after) if after is not None else queryset
-
-
-def _branch_page(queryset: QuerySet, *, size, after, before, key: str = "id") -> QuerySet:
-    """Return up to ``size + 1`` ids of ``queryset`` past the cursor, ordered by ``key``."""
-    queryset = _past_cursor(queryset, after=after, before=before)
-    queryset = queryset.order_by(key if before is not None else f"-{key}")
-    return queryset.values("id")[: size + 1]
+        return "b.id > %s", [after - 1 - PG_WALK_ROWS]
+    newest = 'SELECT id FROM "customers_customer" ORDER BY id DESC LIMIT 1'
+    return f"b.id > COALESCE(({newest}), 0) - %s", [PG_WALK_ROWS]
 
 
 def _branch_ids_sqlite(base: QuerySet, branch, *, narrowed: bool, size, after, before) -> list[int]:
@@ -327,6 +372,46 @@ def _branch_ids_sqlite(base: QuerySet, branch, *, narrowed: bool, size, after, b
     return _ordered_ids(walk, size=size, after=after, before=before)
 
 
+# The searched columns: the branches' conditions read them from the list's query.
+_SEARCHED_COLUMNS = ("id", "name", "email", "phone_digits", "external_id")
+
+
+def _merge_pages_postgresql(base: QuerySet, branches: list, *, size: int, after, before) -> Page:
+    """Return one keyset page over the union of ``branches``, each planned on its own."""
+    try:
+        base_sql = base.order_by().values(*_SEARCHED_COLUMNS).query.sql_with_params()
+    except EmptyResultSet:
+        return Page(items=[])
+    conditions = [_like_condition(branch) for branch in branches]
+    found = [
+        _branch_postgresql(
+            base_sql, condition, matches=matches, size=size, after=after, before=before
+        )
+        for condition, matches in zip(conditions, _match_counts(conditions), strict=True)
+    ]
+    ids = {i for branch in found for i in branch.ids}
+    reads = [branch for branch in found if branch.sql]
+    if reads:
+        union = " UNION ".join(f"({branch.sql})" for branch in reads)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM ({union}) u", [p for branch in reads for p in branch.params]
+            )
+            ids.update(row[0] for row in cursor.fetchall())
+    return page_of_ids(_list_rows_by_ids, ids, size=size, after=after, before=before)
+
+
+def _list_rows_query(ids: list[int]) -> QuerySet:
+    # One array parameter rather than ``__in``'s placeholder per id: the SQL is the same for
+    # every page, so it is compiled once per connection (core.prepared).
+    return Customer.objects.select_related(*LIST_RELATED).filter(
+        RawSQL('"customers_customer"."id" = ANY(%s::bigint[])', (ids,), BooleanField())
+    )
+
+
+_list_rows_by_ids = PreparedQuery(_list_rows_query)
+
+
 def _merge_pages(
     base: QuerySet, branches: list, *, narrowed: bool, size: int, after, before
 ) -> Page:
@@ -337,15 +422,7 @@ def _merge_pages(
     """
     page_rows = Customer.objects.select_related(*LIST_RELATED)
     if connection.vendor == "postgresql":
-        # One statement: each branch is a sorted, limited subquery planned on its own.
-        subqueries = [
-            _branch_postgresql(base, branch, size=size, after=after, before=before)
-            for branch in branches
-        ]
-        matching = subqueries[0].union(*subqueries[1:]) if len(subqueries) > 1 else subqueries[0]
-        return keyset_page_by_id(
-            page_rows.filter(id__in=matching), size=size, after=after, before=before
-        )
+        return _merge_pages_postgresql(base, branches, size=size, after=after, before=before)
     # SQLite answers in process (no round trips to save) and picks each path after a probe.
     ids: set[int] = set()
     for branch in branches:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Count, F, Window
+from django.db.models import BooleanField, Count, F, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -115,3 +116,31 @@ def test_ids_out_of_range_match_nothing_as_in_django():
         assert query(huge) == list(_by_pk(huge)) == []
     assert [c.pk for c in query(customer.pk)] == [customer.pk]
     assert _cache()[(query, (int,))] is not prepared_module._UNPREPARABLE
+
+
+@pytest.mark.postgres
+def test_a_list_of_ids_bound_as_one_array_is_prepared(django_assert_num_queries):
+    customers = [CustomerFactory() for _ in range(4)]
+
+    def by_ids(ids):
+        return Customer.objects.filter(
+            RawSQL('"customers_customer"."id" = ANY(%s::bigint[])', (ids,), BooleanField())
+        ).order_by("id")
+
+    query = PreparedQuery(by_ids)
+    pks = [c.pk for c in customers]
+    assert [c.pk for c in query(pks[:2])] == pks[:2]
+    assert _cache()[(query, (list,))] is not prepared_module._UNPREPARABLE
+    with django_assert_num_queries(1):
+        assert [c.pk for c in query(pks[1:])] == pks[1:]
+    assert query([]) == []
+    assert [c.pk for c in query([pks[3], 10**12])] == [pks[3]]
+
+
+def test_a_list_written_as_a_placeholder_per_item_is_run_as_before():
+    customers = [CustomerFactory() for _ in range(3)]
+    query = PreparedQuery(lambda ids: Customer.objects.filter(pk__in=ids).order_by("id"))
+    pks = [c.pk for c in customers]
+    assert [c.pk for c in query(pks[:1])] == pks[:1]
+    assert [c.pk for c in query(pks)] == pks
+    assert _cache()[(query, (list,))] is prepared_module._UNPREPARABLE

@@ -99,6 +99,25 @@ def test_search_treats_fts_syntax_as_text(admin_user, people):
     assert names(customer_list(user=admin_user, query="a AND b NOT c")) == []
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("100%", ["100% Cotton"]),  # LIKE's wildcards are plain text
+        ("0% c", ["100% Cotton"]),
+        ("a_b", ["a_b Ltd"]),
+        ("a_", ["a_b Ltd"]),
+        ("O'Br", ["O'Brien \\ Sons"]),
+        ("n \\ s", ["O'Brien \\ Sons"]),
+        ("%", []),
+        ("_", []),
+    ],
+)
+def test_search_treats_like_wildcards_and_quotes_as_text(admin_user, branch_path, query, expected):
+    for name in ("100% Cotton", "1000 Cotton", "a_b Ltd", "axb Ltd", "O'Brien \\ Sons"):
+        CustomerFactory(name=name, email="", phone="")
+    assert names(customer_list(user=admin_user, query=query)) == expected
+
+
 def test_filters(admin_user, people):
     assert names(customer_list(user=admin_user, filters=CustomerFilters(region="busan"))) == [
         "김민준"
