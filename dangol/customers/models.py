@@ -127,7 +127,7 @@ class Customer(BaseModel):
             models.Index(fields=["phone_digits"], name="customer_phone_digits"),
             models.Index(fields=["customer_group", "id"], name="customer_group_id"),
             models.Index(fields=["region", "id"], name="customer_region_id"),
-            # A region seen by a few owners (customers/selectors.py, _region_slice).
+            # A region seen by a few owners (customers/selectors.py, _region_ids).
             models.Index(fields=["region", "owner", "id"], name="customer_region_owner_id"),
             models.Index(fields=["status", "id"], name="customer_status_id"),
             models.Index(fields=["kind", "id"], name="customer_kind_id"),
