@@ -91,8 +91,11 @@ TEMPLATES = [
                 "dangol.core.context_processors.navigation",
             ],
             # Constant {% url %} tags computed once, not per render (with {% translate %}:
-            # dangol/core/template_cache.py; same output).
-            "builtins": ["dangol.core.templatetags.fast_url"],
+            # dangol/core/template_cache.py; same output); fixed ``|date`` formats in Python.
+            "builtins": [
+                "dangol.core.templatetags.fast_url",
+                "dangol.core.templatetags.fast_date",
+            ],
         },
     },
 ]

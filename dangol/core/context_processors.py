@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from dangol.accounts.roles import ROLE_LABELS, Role, user_role
 from dangol.analytics.olap.permissions import OLAP_ROLES
 from dangol.automation.permissions import AUTOMATION_READ_ROLES
 from dangol.core.audit.kinds import ROLES_TRASHING as TRASH_ROLES
+from dangol.core.template_cache import translations_generation
 from dangol.integration.permissions import IMPORT_ROLES
 from dangol.marketing.permissions import MARKETING_READ_ROLES
 from dangol.sales.pipeline_services import ROLES_SELLING as SELLING_ROLES
@@ -53,6 +55,23 @@ def _nav_urls() -> dict[str, str]:
     return urls
 
 
+# (language, translations generation) -> the labels in NAVIGATION's order: each page
+# printed every label through gettext again.
+_NAV_LABELS: dict[tuple, list[str]] = {}
+
+
+def _nav_labels() -> list[str]:
+    """Return the navigation's labels in the current language, translated once per language."""
+    key = (get_language(), translations_generation())
+    labels = _NAV_LABELS.get(key)
+    if labels is None:
+        labels = [str(label) for _k, label, _u, _r in NAVIGATION]
+        if len(_NAV_LABELS) > 32:
+            _NAV_LABELS.clear()
+        _NAV_LABELS[key] = labels
+    return labels
+
+
 @dataclass(frozen=True)
 class NavItem:
     key: str
@@ -69,10 +88,11 @@ def navigation(request) -> dict:
     # Namespaced apps are marked by namespace; the home page (no namespace) by its name.
     current = (match.namespace or match.url_name or "") if match is not None else ""
     urls = _nav_urls()
+    labels = _nav_labels()
     nav_items = (
         [
-            NavItem(key=key, label=label, url=urls[url_name], active=key == current)
-            for key, label, url_name, roles in NAVIGATION
+            NavItem(key=key, label=labels[i], url=urls[url_name], active=key == current)
+            for i, (key, _label, url_name, roles) in enumerate(NAVIGATION)
             if roles is None or role in roles
         ]
         if user is not None and user.is_authenticated

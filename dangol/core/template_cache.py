@@ -40,6 +40,11 @@ def _reset(*, setting, **kwargs) -> None:
 setting_changed.connect(_reset)
 
 
+def translations_generation() -> int:
+    """Return a number that changes when a setting that changes translations or URLs does."""
+    return _current[0]
+
+
 def _do_translate(parser, token):
     from django.templatetags import i18n
 

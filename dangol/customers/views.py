@@ -190,6 +190,7 @@ def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         # A merged duplicate lives on in its survivor; old links land there.
         return redirect("customers:detail", customer.merged_into_id)
     latest_consent = selectors.customer_consent_latest(customer=customer)
+    orders, order_count = sales_selectors.order_list_and_count_for_customer(customer=customer)
     consents = [
         {
             "channel": label,
@@ -208,8 +209,8 @@ def customer_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "consents": consents,
         "score": selectors.customer_score(customer=customer),
-        "orders": sales_selectors.order_list_for_customer(customer=customer),
-        "order_count": sales_selectors.order_count_for_customer(customer=customer),
+        "orders": orders,
+        "order_count": order_count,
         "timeline": touchpoint_selectors.customer_timeline(customer=customer),
         "active_nav": "customers",
     }

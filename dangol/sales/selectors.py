@@ -93,6 +93,18 @@ def order_count_for_customer(*, customer: Customer) -> int:
     return Order.objects.filter(customer=customer, deleted_at__isnull=True).count()
 
 
+def order_list_and_count_for_customer(*, customer: Customer) -> tuple[list[Order], int]:
+    """Return the latest orders of ``customer`` (as ``order_list_for_customer``) and their count.
+
+    A customer with fewer orders than the list's limit has them all in the list, so they
+    are counted without a second query.
+    """
+    orders = order_list_for_customer(customer=customer)
+    if len(orders) < CUSTOMER_ORDERS_LIMIT:
+        return orders, len(orders)
+    return orders, order_count_for_customer(customer=customer)
+
+
 def order_list(
     *,
     user,

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from dangol.analytics.models import ModelKind, ModelRun, Recommendation
+from dangol.core.prepared import PreparedQuery
 
 
 @dataclass(frozen=True)
@@ -32,13 +35,10 @@ def recommendations_for_customer(
     ("cross" or "up") asks for one of them; inactive products are left out. The caller
     checks that the user may see the customer.
     """
-    rows = (
-        Recommendation.objects.filter(customer_id=customer_id, product__active=True)
-        .select_related("product", "product__category")
-        .order_by("rank", "kind", "product_id")
-    )
-    if kind:
-        rows = rows.filter(kind=kind)
+    if kind or not 0 < limit <= _PREPARED_LIMIT_MAX:
+        rows = list(_recommendations_query(customer_id, limit, kind))
+    else:
+        rows = _prepared_for_limit(limit)(customer_id)
     return [
         RecommendedProduct(
             product_id=r.product_id,
@@ -51,8 +51,32 @@ def recommendations_for_customer(
             score=r.score,
             rank=r.rank,
         )
-        for r in rows[:limit]
+        for r in rows
     ]
+
+
+def _recommendations_query(customer_id: int, limit: int, kind: str | None = None) -> QuerySet:
+    rows = Recommendation.objects.filter(customer_id=customer_id, product__active=True)
+    if kind:
+        rows = rows.filter(kind=kind)
+    return rows.select_related("product", "product__category").order_by(
+        "rank", "kind", "product_id"
+    )[:limit]
+
+
+# The 360 page's panel: compiled once per connection (core/prepared.py). A slice's limit
+# is part of the SQL text, so each limit has its own prepared query (the API's are 1-50).
+_PREPARED_LIMIT_MAX = 50
+_prepared_by_limit: dict[int, PreparedQuery] = {}
+
+
+def _prepared_for_limit(limit: int) -> PreparedQuery:
+    prepared = _prepared_by_limit.get(limit)
+    if prepared is None:
+        prepared = _prepared_by_limit.setdefault(
+            limit, PreparedQuery(lambda customer_id: _recommendations_query(customer_id, limit))
+        )
+    return prepared
 
 
 def recommendation_run_latest() -> ModelRun | None:

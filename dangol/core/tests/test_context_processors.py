@@ -40,3 +40,22 @@ def nav_keys(client, user) -> list[str]:
 def test_each_role_sees_its_sections(request, client, role_user):
     user = request.getfixturevalue(role_user)
     assert nav_keys(client, user) == EXPECTED[role_user]
+
+
+def test_labels_are_translated_once_per_language(rf, sales):
+    from django.utils import translation
+
+    from dangol.core import context_processors as cp
+
+    request = rf.get("/")
+    request.user = sales
+    cp._NAV_LABELS.clear()
+    for language in ("ko", "en", "ko"):
+        with translation.override(language):
+            labels = [item.label for item in cp.navigation(request)["nav_items"]]
+            expected = [
+                str(label) for key, label, _u, _r in cp.NAVIGATION if key in EXPECTED["sales"]
+            ]
+        assert labels == expected
+        assert all(type(label) is str for label in labels)
+    assert sorted(language for language, _generation in cp._NAV_LABELS) == ["en", "ko"]

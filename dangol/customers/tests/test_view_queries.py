@@ -24,9 +24,10 @@ from dangol.touchpoints.tests.factories import InteractionFactory
 
 pytestmark = pytest.mark.django_db
 
-# session, user, customer, the user's role, consents, score, orders with totals, order
-# count, timeline, recommendations, the custom-field definitions (one query, any number)
-DETAIL_QUERIES = 11
+# session, user, customer, the user's role, consents, score, orders with totals, timeline,
+# recommendations, the custom-field definitions (one query, any number); the orders are
+# counted by a query of their own only when the page's list of them is full.
+DETAIL_QUERIES = 10
 # session, user, customer groups (filter choices), the user's role, owner choices, then
 # SQLite: one query per search branch (name, external id, email for "Kim"), one keeping
 # the prefix branches' ids that are not in the trash, and the page's rows; PostgreSQL: the

@@ -63,6 +63,28 @@ def test_order_list_for_customer_respects_limit(sales):
     assert [o.number for o in orders] == ["L-0", "L-1"]
 
 
+def test_order_list_and_count_counts_the_list_when_it_holds_every_order(
+    sales, django_assert_num_queries
+):
+    customer = CustomerFactory(owner=sales)
+    for i in range(3):
+        _order_with_lines(customer, f"C-{i}", (1, "10", "0"), days_ago=i)
+    gone = _order_with_lines(customer, "GONE", days_ago=9)
+    type(gone).objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+    selectors.order_list_and_count_for_customer(customer=customer)  # compile once
+
+    with django_assert_num_queries(1):
+        orders, count = selectors.order_list_and_count_for_customer(customer=customer)
+    assert ([o.number for o in orders], count) == (["C-0", "C-1", "C-2"], 3)
+
+    limit = selectors.CUSTOMER_ORDERS_LIMIT
+    for i in range(3, limit + 2):
+        _order_with_lines(customer, f"C-{i}", days_ago=i)
+    with django_assert_num_queries(2):  # a full list: the orders beyond it are counted
+        orders, count = selectors.order_list_and_count_for_customer(customer=customer)
+    assert (len(orders), orders[-1].number, count) == (limit, f"C-{limit - 1}", limit + 2)
+
+
 def test_order_list_shows_only_orders_of_visible_customers(sales, other_sales, manager, analyst):
     mine = _order_with_lines(CustomerFactory(owner=sales), "MINE", (1, "10", "0"))
     theirs = _order_with_lines(CustomerFactory(owner=other_sales), "THEIRS", (2, "7", "1"))
