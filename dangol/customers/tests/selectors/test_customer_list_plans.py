@@ -216,3 +216,20 @@ def test_postgresql_prefix_of_the_oldest_customers_is_read_from_its_index(admin_
     assert [c.pk for c in customer_list(user=admin_user, query="orderdesk").items] == [
         c.pk for c in page.items
     ]
+
+
+@pytest.mark.postgres
+def test_postgresql_name_prefix_count_reads_the_index_alone(many_customers):
+    # The count that picks a short name prefix's path must not read the heap row by row.
+    analyze_tables(tables=["customers_customer"])
+    condition = selectors._like_condition(selectors._Prefix("name", ("김",), any_case=True))
+    sql = (
+        f'SELECT count(*) FROM (SELECT 1 FROM "customers_customer" b WHERE {condition[0]}'
+        " LIMIT %s) m"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + sql, [*condition[1], selectors.PG_FEW_MATCHES])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using customer_name_upper_prefix_incl" in plan
