@@ -54,19 +54,12 @@ SAMPLE = 1500
 def planner_branch(base: tuple[str, tuple], branch, *, matches, size, after, before):
     """Return the branch as before the gate: one subquery, the path left to the planner."""
     base_sql, base_params = base
-    condition, params = branch
-    where, params = [condition], list(params)
-    if before is not None:
-        where.append("b.id > %s")
-        params.append(before)
-    elif after is not None:
-        where.append("b.id < %s")
-        params.append(after)
-    direction = "ASC" if before is not None else "DESC"
+    condition, like = branch
+    past, cursor_params, direction = selectors._past_cursor(after=after, before=before)
     return selectors._BranchSql(
-        sql=f"SELECT b.id FROM ({base_sql}) b WHERE {' AND '.join(where)}"
+        sql=f"SELECT b.id FROM ({base_sql}) b WHERE {condition} AND {past}"
         f" ORDER BY b.id {direction} LIMIT %s",
-        params=(*base_params, *params, size + 1),
+        params=(*base_params, *like, *cursor_params, size + 1),
     )
 
 

@@ -271,17 +271,10 @@ def _branch_postgresql(
     """
     base_sql, base_params = base
     condition, like = branch
-    where, params = [condition], [*like]
-    if before is not None:
-        where.append("b.id > %s")
-        params.append(before)
-    elif after is not None:
-        where.append("b.id < %s")
-        params.append(after)
-    direction = "ASC" if before is not None else "DESC"
+    past, cursor_params, direction = _past_cursor(after=after, before=before)
+    where, params = f"{condition} AND {past}", [*like, *cursor_params]
     sort_read = _BranchSql(
-        sql=f"SELECT b.id FROM ({base_sql}) b WHERE {' AND '.join(where)}"
-        f" ORDER BY b.id + 0 {direction} LIMIT %s",
+        sql=f"SELECT b.id FROM ({base_sql}) b WHERE {where} ORDER BY b.id + 0 {direction} LIMIT %s",
         params=(*base_params, *params, size + 1),
     )
     # Counted without the list's filters: an upper bound of the rows the sort reads.
@@ -290,12 +283,24 @@ def _branch_postgresql(
     window, window_params = _walk_window(after=after, before=before)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT b.id FROM ({base_sql}) b WHERE {' AND '.join(where)} AND {window}"
+            f"SELECT b.id FROM ({base_sql}) b WHERE {where} AND {window}"
             f" ORDER BY b.id {direction} LIMIT %s",
             [*base_params, *params, *window_params, size + 1],
         )
         walked = tuple(row[0] for row in cursor.fetchall())
     return _BranchSql(ids=walked) if len(walked) > size else sort_read
+
+
+def _past_cursor(*, after: int | None, before: int | None) -> tuple[str, list[int], str]:
+    """Return the condition "past the cursor" on ``b.id``, its parameters and the walk's order.
+
+    Going back (``before``) walks oldest first; the page is turned newest first afterwards.
+    """
+    if before is not None:
+        return "b.id > %s", [before], "ASC"
+    if after is not None:
+        return "b.id < %s", [after], "DESC"
+    return "TRUE", [], "DESC"
 
 
 def _walk_window(*, after: int | None, before: int | None) -> tuple[str, list[int]]:
@@ -532,22 +537,16 @@ def _region_ids_postgresql(
         )
     except EmptyResultSet:
         return []
-    where, params = ["b.region = %s", "b.owner_id = %s"], [region]
-    if before is not None:
-        where.append("b.id > %s")
-    elif after is not None:
-        where.append("b.id < %s")
-    cursor_params = [before if before is not None else after] if where[2:] else []
-    direction = "ASC" if before is not None else "DESC"
+    past, cursor_params, direction = _past_cursor(after=after, before=before)
     part = (
-        f"(SELECT b.id FROM ({base_sql}) b WHERE {' AND '.join(where)}"
+        f"(SELECT b.id FROM ({base_sql}) b WHERE b.region = %s AND b.owner_id = %s AND {past}"
         f" ORDER BY b.id {direction} LIMIT %s)"
     )
     sql = " UNION ALL ".join(part for _ in owner_ids)
     values = [
         value
         for owner_id in owner_ids
-        for value in (*base_params, *params, owner_id, *cursor_params, size + 1)
+        for value in (*base_params, region, owner_id, *cursor_params, size + 1)
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
