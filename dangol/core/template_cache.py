@@ -15,6 +15,7 @@ Django's checks.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from django.core.signals import setting_changed
 from django.template import Variable
@@ -156,32 +157,65 @@ class CachedURLNode(URLNode):
         return conditional_escape(url) if context.autoescape else url
 
     def _pattern(self, context, values, variable, current_app):
-        """Return the URL (no variable ids) or its parts: text and argument positions."""
         view_name = self.view_name.resolve(context)
         kwargs = {k: v.resolve(context) for k, v in self.kwargs.items()}
-        if not variable:
-            return reverse(view_name, args=values, kwargs=kwargs, current_app=current_app)
-        reverse(view_name, args=values, kwargs=kwargs, current_app=current_app)  # may raise
-        trials = []
-        for base in (8_100_000_000_007, 9_200_000_000_009):
-            args = list(values)
-            for n, i in enumerate(variable):
-                args[i] = base + 1_000 * n
-            try:
-                url = reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
-            except NoReverseMatch:  # a pattern that takes no such id: reverse each time
-                return _UNPATTERNED
-            parts: list = []
-            rest = url
-            for n, i in enumerate(variable):
-                text = str(base + 1_000 * n)
-                if rest.count(text) != 1:
-                    return _UNPATTERNED
-                before, rest = rest.split(text)
-                parts += [before, i]
-            parts.append(rest)
-            trials.append(parts)
-        return tuple(trials[0]) if trials[0] == trials[1] else _UNPATTERNED
+        return _url_pattern(view_name, values, kwargs, variable, current_app)
 
 
 _UNPATTERNED = object()
+
+
+def _url_pattern(view_name: str, values: list, kwargs: dict, variable: tuple, current_app):
+    """Return the URL (no variable ids) or its parts: text and argument positions."""
+    if not variable:
+        return reverse(view_name, args=values, kwargs=kwargs, current_app=current_app)
+    reverse(view_name, args=values, kwargs=kwargs, current_app=current_app)  # may raise
+    trials = []
+    for base in (8_100_000_000_007, 9_200_000_000_009):
+        args = list(values)
+        for n, i in enumerate(variable):
+            args[i] = base + 1_000 * n
+        try:
+            url = reverse(view_name, args=args, kwargs=kwargs, current_app=current_app)
+        except NoReverseMatch:  # a pattern that takes no such id: reverse each time
+            return _UNPATTERNED
+        parts: list = []
+        rest = url
+        for n, i in enumerate(variable):
+            text = str(base + 1_000 * n)
+            if rest.count(text) != 1:
+                return _UNPATTERNED
+            before, rest = rest.split(text)
+            parts += [before, i]
+        parts.append(rest)
+        trials.append(parts)
+    return tuple(trials[0]) if trials[0] == trials[1] else _UNPATTERNED
+
+
+_by_id: dict = {}
+
+
+def url_by_id(view_name: str) -> Callable[[int], str]:
+    """Return a function giving ``reverse(view_name, args=[pk])`` from a pattern around the id.
+
+    For code that prints a link per row outside a template node (the node above does the
+    same for ``{% url %}``). The pattern is kept per URLconf, script prefix and language;
+    take the function once per page, not once per row. Any id that is not a non-negative
+    int is reversed as before.
+    """
+    key = (_current[0], get_resolver(get_urlconf()), get_script_prefix(), get_language(), view_name)
+    pattern = _by_id.get(key)
+    if pattern is None:
+        if len(_by_id) > 64:  # tests swapping URLconfs over and over
+            _by_id.clear()
+        pattern = _by_id[key] = _url_pattern(view_name, [1], {}, (0,), None)
+    if pattern is _UNPATTERNED:
+        return lambda pk: reverse(view_name, args=[pk])
+    head, _, tail = pattern
+
+    def url(pk: int) -> str:
+        if type(pk) is not int or pk < 0:
+            return reverse(view_name, args=[pk])
+        return f"{head}{pk}{tail}"
+
+    return url

@@ -112,3 +112,24 @@ def test_a_changed_setting_is_seen(compiled_catalogue):  # noqa: F811
             assert template.render({}) == plain.render(Context({})) == "Customers"
     with override("ko"):
         assert template.render({}) == plain.render(Context({})) == "고객"
+
+
+@pytest.mark.parametrize("pk", [0, 7, 12_345_678_901, -1, "abc", "12"])
+def test_url_by_id_gives_what_reverse_gives(pk):
+    from django.urls import set_script_prefix
+
+    from dangol.core.template_cache import url_by_id
+
+    for prefix in ("/", "/crm/"):
+        set_script_prefix(prefix)
+        try:
+            url = url_by_id("customers:detail")
+            try:
+                expected = reverse("customers:detail", args=[pk])
+            except NoReverseMatch:
+                with pytest.raises(NoReverseMatch):
+                    url(pk)
+            else:
+                assert url(pk) == expected
+        finally:
+            set_script_prefix("/")
