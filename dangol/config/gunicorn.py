@@ -2,10 +2,14 @@
 
 Run ``gunicorn -c python:dangol.config.gunicorn dangol.config.wsgi``.
 
-Defaults suit a small machine (docs/operations.md, "Production server"): one process per
-core plus one, each with a few threads. Requests mostly wait on the database, so threads
-overlap that wait without the memory of more processes; each thread keeps its own
-persistent database connection (``CONN_MAX_AGE``), so workers x threads connections.
+Defaults suit a small machine (docs/operations.md, "Production server"): two processes per
+core plus one, each with two threads. Requests wait on the database part of the time, so
+a second thread overlaps that wait; more threads than that share one process's GIL and
+its connections (a gthread worker keeps the keep-alive connections it accepted), so a busy
+process queued requests while another idled: under 150 users on the 1M demo, 3 workers x
+4 threads gave p99 180-220 ms and 5 x 2 gave 110 ms (docs/performance.md, "Under load").
+Each thread keeps its own persistent database connection (``CONN_MAX_AGE``), so workers x
+threads connections.
 Override with ``DANGOL_BIND``, ``DANGOL_WEB_WORKERS``, ``DANGOL_WEB_THREADS`` and
 ``DANGOL_WEB_TIMEOUT``, or with gunicorn's own flags after ``-c``.
 """
@@ -15,9 +19,9 @@ import os
 from dangol.config.env import env_int, env_str
 
 bind = env_str("DANGOL_BIND", "127.0.0.1:8000")
-workers = env_int("DANGOL_WEB_WORKERS", (os.cpu_count() or 1) + 1)
+workers = env_int("DANGOL_WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1)
 worker_class = "gthread"
-threads = env_int("DANGOL_WEB_THREADS", 4)
+threads = env_int("DANGOL_WEB_THREADS", 2)
 timeout = env_int("DANGOL_WEB_TIMEOUT", 60)
 # Import the application once in the master: a worker (re)started later is a fork, not
 # seconds of imports on a core that is serving requests meanwhile. Nothing opens a
