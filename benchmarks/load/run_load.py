@@ -1,7 +1,8 @@
 """Load test (issue 9 §4): 100 concurrent staff users on the 1,000,000-customer demo.
 
 One command: builds (or with ``--reuse-db`` reuses) the demo in the PostgreSQL database
-``dg_perf``, starts the production server (gunicorn with ``dangol/config/gunicorn.py``,
+``dg_perf``, reads its tables and indexes into the OS cache (``pg_prewarm``; ``--no-prewarm``
+skips it), starts the production server (gunicorn with ``dangol/config/gunicorn.py``,
 ``DEBUG`` off, collected static files served by WhiteNoise) on 127.0.0.1:8300, signs in
 staff users through the login form (session cookies) and makes an API token, then runs
 Locust headless (``locustfile.py``) for each of ``--runs`` rounds:
