@@ -90,8 +90,9 @@ def _prewarm(database_url: str) -> dict:
 
     A server that has been running holds its working set in memory; a demo just built (or
     a machine just booted) does not, and the test's 15 s of warm-up touch a small part of
-    5 GB. Cold, the rounds read ~3 MB/s from disk and the slow reads showed up in every
-    endpoint's tail. ``pg_prewarm`` in ``read`` mode reads each relation through the OS
+    5 GB. Cold, the rounds read ~3 MB/s from disk (on this kind of machine the page cache
+    drops the files again within minutes, so rounds still read some after the prewarm;
+    each round records how much). ``pg_prewarm`` in ``read`` mode reads each relation through the OS
     cache without filling PostgreSQL's shared buffers (the extension is created in the
     demo's database if missing).
     """
